@@ -87,6 +87,10 @@ DB_URL = "sqlite:///data/newshub.db"
 DB_BATCH_SIZE = 100
 # ...or after this many seconds, whichever comes first.
 DB_FLUSH_INTERVAL = 2.0
+# Row id of the crawled source; the runner sets it (empty: looked up by the source's name).
+DB_SOURCE_ID = 0
+# Row id of this run in crawl_runs; the runner sets it (empty: captures carry no run).
+DB_RUN_ID = 0
 
 # --- Hub spider (crawler.spiders.hub) ---
 # Stop after this many articles (0: no limit).

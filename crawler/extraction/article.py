@@ -57,8 +57,7 @@ class Article:
     def to_json(self) -> dict[str, Any]:
         """Field names as `newshub export` writes them."""
         return {
-            field.name: _jsonable(getattr(self, field.name))
-            for field in dataclasses.fields(self)
+            field.name: _jsonable(getattr(self, field.name)) for field in dataclasses.fields(self)
         }
 
 

@@ -1,0 +1,179 @@
+"""Sources from `newshub.toml` and paths from the environment.
+
+Secrets (database passwords) come only from the environment, never from the TOML file,
+so a config file can be shared or committed without leaking them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
+
+from crawler.errors import NewshubError
+
+DEFAULT_CONFIG = "newshub.toml"
+SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class ConfigError(NewshubError):
+    """Bad configuration; the message is one line meant for the user."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    """One news hub to crawl."""
+
+    name: str
+    home: str
+    sitemaps: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()
+    allowed_domains: tuple[str, ...] = ()
+    schedule: str | None = None
+    max_articles: int = 0
+    concurrency: int | None = None
+    delay: float | None = None
+    # Per-source extraction overrides (selectors), validated by the extractor.
+    rules: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        """Domains the crawl stays on: the configured ones, else the home page's host."""
+        if self.allowed_domains:
+            return self.allowed_domains
+        host = urlsplit(self.home).hostname or ""
+        return (host.removeprefix("www."),)
+
+
+@dataclasses.dataclass(frozen=True)
+class Paths:
+    """Where newshub keeps its files and which database it talks to."""
+
+    data_dir: Path
+    database_url: str
+
+    @property
+    def warc_dir(self) -> Path:
+        return self.data_dir / "warcs"
+
+
+def resolve_paths(environ: dict[str, str] | None = None) -> Paths:
+    """Read NEWSHUB_DATA_DIR and NEWSHUB_DATABASE_URL, falling back to SQLite in the data dir."""
+    env = os.environ if environ is None else environ
+    data_dir = Path(env.get("NEWSHUB_DATA_DIR") or "data")
+    url = env.get("NEWSHUB_DATABASE_URL") or f"sqlite:///{data_dir / 'newshub.db'}"
+    try:
+        make_url(url)
+    except Exception as exc:  # SQLAlchemy raises ArgumentError; keep the message short
+        raise ConfigError(f"NEWSHUB_DATABASE_URL is not a database URL: {exc}") from None
+    return Paths(data_dir=data_dir, database_url=url)
+
+
+def config_path(explicit: str | None = None) -> Path:
+    """The config file: --config, else NEWSHUB_CONFIG, else ./newshub.toml."""
+    return Path(explicit or os.environ.get("NEWSHUB_CONFIG") or DEFAULT_CONFIG)
+
+
+def load_sources(path: Path, *, required: bool = True) -> dict[str, Source]:
+    """Parse and validate every `[[source]]` table of the config file."""
+    if not path.exists():
+        if required:
+            raise ConfigError(f"config file not found: {path} (use --config or NEWSHUB_CONFIG)")
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    tables = data.get("source", [])
+    if not isinstance(tables, list):
+        raise ConfigError(f"{path}: 'source' must be an array of tables ([[source]])")
+    sources: dict[str, Source] = {}
+    for index, table in enumerate(tables, start=1):
+        source = parse_source(table, where=f"{path}: source #{index}")
+        if source.name in sources:
+            raise ConfigError(f"{path}: source name {source.name!r} is used twice")
+        sources[source.name] = source
+    return sources
+
+
+def parse_source(table: Any, *, where: str) -> Source:
+    """Build a Source from one TOML table, with errors that name the bad key."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: must be a table")
+    known = {field.name for field in dataclasses.fields(Source)}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s): {', '.join(unknown)}")
+    name = table.get("name")
+    if not isinstance(name, str) or not SOURCE_NAME.match(name):
+        raise ConfigError(f"{where}: 'name' must be letters, digits, '.', '_' or '-'")
+    where = f"{where} ({name})"
+    home = check_url(table.get("home"), f"{where}: 'home'")
+    values: dict[str, Any] = {"name": name, "home": home}
+    for key in ("sitemaps", "feeds"):
+        values[key] = tuple(check_url(u, f"{where}: '{key}'") for u in _list(table, key, where))
+    values["allowed_domains"] = tuple(_list(table, "allowed_domains", where))
+    if "schedule" in table:
+        values["schedule"] = _typed(table, "schedule", str, where)
+    if "max_articles" in table:
+        values["max_articles"] = _non_negative(table, "max_articles", int, where)
+    if "concurrency" in table:
+        values["concurrency"] = _non_negative(table, "concurrency", int, where) or None
+    if "delay" in table:
+        values["delay"] = float(_non_negative(table, "delay", (int, float), where))
+    if "rules" in table:
+        rules = table["rules"]
+        if not isinstance(rules, dict) or not all(isinstance(v, str) for v in rules.values()):
+            raise ConfigError(f"{where}: 'rules' must be a table of selector strings")
+        values["rules"] = dict(rules)
+    return Source(**values)
+
+
+def adhoc_source(home: str, name: str | None = None) -> Source:
+    """A source for `newshub crawl --url`, named after the host unless a name is given."""
+    home = check_url(home, "--url")
+    name = name or (urlsplit(home).hostname or "adhoc").removeprefix("www.")
+    if not SOURCE_NAME.match(name):
+        raise ConfigError("--name must be letters, digits, '.', '_' or '-'")
+    return Source(name=name, home=home)
+
+
+def check_url(value: Any, what: str) -> str:
+    """An absolute http(s) URL, or a ConfigError that says which value is wrong."""
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{what} must be an http(s) URL")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{what} must be an absolute http(s) URL, got {value!r}")
+    return value
+
+
+def _list(table: dict[str, Any], key: str, where: str) -> list[str]:
+    value = table.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: '{key}' must be a list of strings")
+    return value
+
+
+def _typed(table: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    value = table[key]
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise ConfigError(f"{where}: '{key}' has the wrong type")
+    return value
+
+
+def _non_negative(table: dict[str, Any], key: str, kind: Any, where: str) -> Any:
+    value = _typed(table, key, kind, where)
+    if value < 0:
+        raise ConfigError(f"{where}: '{key}' must not be negative")
+    return value

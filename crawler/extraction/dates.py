@@ -1,0 +1,244 @@
+"""Publication and modification dates, each from the most trusted source that has it.
+
+Order of trust: JSON-LD, article:* meta, microdata, <time datetime>, visible date text, the URL,
+then htmldate. Published and modified are looked up independently and never stand in for each
+other. A naive time is read in the site's timezone when the page states an offset anywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+
+from lxml import etree
+
+from .dom import class_id, in_other_region, norm, xpath
+from .structured import Structured, text_value
+
+_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+_OFFSET_IN_PAGE = re.compile(
+    r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?\s?([+-]\d\d:?\d\d)\b"
+    r"|(?:GMT|UTC)\s?([+-]\d{1,2}(?::?\d\d)?)\b"
+)
+_MONTHS = {
+    name: i + 1
+    for i, names in enumerate(
+        (
+            "january jan", "february feb", "march mar", "april apr", "may", "june jun",
+            "july jul", "august aug", "september sep sept", "october oct",
+            "november nov", "december dec",
+        )  # fmt: skip
+    )
+    for name in names.split()
+}
+_MONTH = r"(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_TIME = (
+    r"(?:(?:\s*(?:-|–|—|,|\||at|@|T)\s*|\s+)(?P<h>\d{1,2}):(?P<mi>\d\d)(?::(?P<s>\d\d))?"
+    r"\s*(?P<ap>[ap]\.?m\.?)?)?"
+)
+_VISIBLE = [
+    re.compile(_MONTH + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})" + _TIME, re.I),
+    re.compile(r"(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r",?\s+(?P<y>\d{4})" + _TIME, re.I),
+    re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})" + _TIME, re.I),
+    re.compile(r"(?P<d>\d{1,2})[/.](?P<m>\d{1,2})[/.](?P<y>\d{4})" + _TIME, re.I),
+]
+_URL_DATE = re.compile(r"/((?:19|20)\d\d)/(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])(?:/|$)")
+_DATE_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:date|time|posted-on|published|entry-date|post-date|meta-date|updated"
+    r"|modified|dateline|timestamp)(?:$|[\s_-])"
+)
+_MODIFIED_TEXT = re.compile(r"\b(?:updated?|modified|last update|edited)\b", re.I)
+_PUBLISHED_META = (
+    "article:published_time", "og:article:published_time", "published_time", "pubdate",
+    "publishdate", "publish-date", "date", "dc.date.issued", "dc.date", "dcterms.created",
+    "sailthru.date", "parsely-pub-date", "datepublished", "og:published_time",
+)  # fmt: skip
+_MODIFIED_META = (
+    "article:modified_time", "og:article:modified_time", "og:updated_time", "modified_time",
+    "dcterms.modified", "datemodified", "last-modified",
+)  # fmt: skip
+
+
+def site_offset(text: str) -> timezone | None:
+    """The most common UTC offset stated anywhere in the page's source."""
+    offsets: Counter[str] = Counter()
+    for match in _OFFSET_IN_PAGE.finditer(text, 0, 2_000_000):
+        raw = (match.group(1) or match.group(2) or "").replace(":", "")
+        sign, digits = raw[0], raw[1:]
+        digits = digits.zfill(2) if len(digits) <= 2 else digits.zfill(4)
+        offsets[sign + (digits + "00")[:4]] += 1
+    if not offsets:
+        return None
+    raw = offsets.most_common(1)[0][0]
+    minutes = int(raw[1:3]) * 60 + int(raw[3:5])
+    if minutes > 14 * 60:
+        return None
+    return timezone(timedelta(minutes=-minutes if raw[0] == "-" else minutes))
+
+
+def _aware(value: datetime, tz: timezone | None) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz or UTC)
+    return value.astimezone(UTC)
+
+
+def parse_iso(raw: str, tz: timezone | None = None) -> datetime | None:
+    """ISO 8601 (and RFC 2822) timestamps; naive ones are read in the site's timezone."""
+    text = norm(raw).translate(_DIGITS)
+    if not text or len(text) > 64:
+        return None
+    iso = re.sub(r"(?<=\d)\s+(?=[+-]\d\d:?\d\d$)", "", text)
+    iso = re.sub(r"\s*(?:UTC|GMT|Z)$", "+00:00", iso)
+    try:
+        value = datetime.fromisoformat(iso.replace(" ", "T", 1) if "T" not in iso else iso)
+    except ValueError:
+        try:
+            value = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return _parse_visible(text, tz)
+    if not 1990 <= value.year <= 2100:
+        return None
+    return _aware(value, tz)
+
+
+def _parse_visible(text: str, tz: timezone | None) -> datetime | None:
+    """A date written for people ("June 18, 2024 - 14:35", "18/06/2024")."""
+    text = text.translate(_DIGITS)
+    for pattern in _VISIBLE:
+        match = pattern.search(text)
+        if not match:
+            continue
+        parts = match.groupdict()
+        month = _MONTHS.get(parts["mon"].lower()) if parts.get("mon") else int(parts["m"])
+        hour = int(parts["h"]) if parts.get("h") else 0
+        if parts.get("ap"):
+            hour = hour % 12 + (12 if parts["ap"].lower().startswith("p") else 0)
+        try:
+            value = datetime(
+                int(parts["y"]), month or 0, int(parts["d"]), hour,
+                int(parts["mi"] or 0), int(parts["s"] or 0),
+            )  # fmt: skip
+        except (TypeError, ValueError):
+            continue
+        if 1990 <= value.year <= 2100:
+            return _aware(value, tz)
+    return None
+
+
+def _jsonld(data: Structured, key: str, tz: timezone | None) -> datetime | None:
+    for node in (data.article, data.webpage):
+        raw = text_value(node.get(key)) if node else ""
+        if raw and (value := parse_iso(raw, tz)):
+            return value
+    return None
+
+
+def _time_elements(
+    root: etree._Element, tz: timezone | None
+) -> tuple[datetime | None, datetime | None]:
+    published = modified = None
+    for el in xpath("//time[@datetime] | //*[@itemprop][@datetime]")(root):
+        if in_other_region(el):
+            continue
+        value = parse_iso(el.get("datetime") or "", tz)
+        if value is None:
+            continue
+        kind = _kind(el)
+        if kind == "modified":
+            modified = modified or value
+        else:
+            published = published or value
+    return published, modified
+
+
+def _kind(el: etree._Element) -> str:
+    """"modified" for update stamps; WordPress puts "updated" on published times too."""
+    prop = (el.get("itemprop") or "").lower()
+    if prop:
+        return "modified" if "modified" in prop else "published"
+    cls = set(class_id(el).split())
+    if cls & {"published", "entry-date", "post-date", "date-published"}:
+        return "published"
+    if cls & {"updated", "modified", "date-modified", "last-modified"}:
+        return "modified"
+    parent = el.getparent()
+    if parent is not None and _MODIFIED_TEXT.search(norm(parent.text)[:40]):
+        return "modified"
+    return "published"
+
+
+def _visible(
+    root: etree._Element, tz: timezone | None
+) -> tuple[datetime | None, datetime | None]:
+    published = modified = None
+    for el in xpath("//body//*[@class or @id]")(root):
+        attrs = class_id(el)
+        if not attrs or not _DATE_CLASS.search(attrs) or len(el) > 6:
+            continue
+        text = norm(el.text_content())
+        if not text or len(text) > 120 or in_other_region(el):
+            continue
+        value = _parse_visible(text, tz)
+        if value is None:
+            continue
+        if _MODIFIED_TEXT.search(text) or re.search(r"modified|(?<!entry-)updated", attrs):
+            modified = modified or value
+        else:
+            published = published or value
+        if published and modified:
+            break
+    return published, modified
+
+
+def find_dates(
+    root: etree._Element,
+    data: Structured,
+    url: str,
+    page_text: str,
+    sources: dict[str, str],
+    tz: timezone | None = None,
+) -> tuple[datetime | None, datetime | None]:
+    """(published_at, modified_at) in UTC, recording each one's source in `sources`."""
+    tz = tz or site_offset(page_text)
+    found: dict[str, datetime] = {}
+
+    def take(name: str, value: datetime | None, source: str) -> None:
+        if value is not None and name not in found:
+            found[name] = value
+            sources[name] = source
+
+    take("published_at", _jsonld(data, "datePublished", tz), "json-ld")
+    take("modified_at", _jsonld(data, "dateModified", tz), "json-ld")
+    for names, field, source in (
+        (_PUBLISHED_META, "published_at", "meta"),
+        (_MODIFIED_META, "modified_at", "meta"),
+    ):
+        for name in names:
+            raw = data.first_meta(name)
+            if raw and (value := parse_iso(raw, tz)):
+                take(field, value, f"{source}:{name}")
+                break
+    if len(found) < 2:
+        pub, mod = _time_elements(root, tz)
+        take("published_at", pub, "time-element")
+        take("modified_at", mod, "time-element")
+    if len(found) < 2:
+        pub, mod = _visible(root, tz)
+        take("published_at", pub, "visible-text")
+        take("modified_at", mod, "visible-text")
+    if "published_at" not in found and (match := _URL_DATE.search(url)):
+        take("published_at", datetime(*map(int, match.groups()), tzinfo=UTC), "url")
+    return found.get("published_at"), found.get("modified_at")
+
+
+def htmldate_published(page: str, url: str) -> datetime | None:
+    """htmldate's guess of the original publication date: the slow last resort."""
+    try:
+        from htmldate import find_date
+
+        raw = find_date(page, url=url, original_date=True, outputformat="%Y-%m-%dT%H:%M:%S")
+    except Exception:
+        return None
+    return parse_iso(raw) if raw else None

@@ -1,0 +1,129 @@
+"""Parsing and small tree helpers shared by the field extractors.
+
+Everything here works iteratively (lxml's C iterators) so hostile nesting cannot blow the Python
+stack, and selectors are compiled once per process and cached.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+
+from lxml import etree, html
+from lxml.cssselect import CSSSelector
+from lxml.etree import XPath
+
+# Work caps: a page beyond these is cut and the cut is recorded as a problem.
+MAX_CHARS = 8 * 1024 * 1024
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\ufeff\u00ad\u2060"), None)
+# C0 controls other than tab/newline/carriage return make libxml2 (and lxml's str input) choke.
+_CONTROL = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127], None)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
+
+
+def norm(text: str | None) -> str:
+    """Collapse whitespace (incl. NBSP) to single spaces; drop zero-width junk; keep ZWNJ."""
+    if not text:
+        return ""
+    return " ".join(text.translate(_ZERO_WIDTH).split())
+
+
+def is_element(node: object) -> bool:
+    """True for real elements (lxml also yields comments and processing instructions)."""
+    return isinstance(getattr(node, "tag", None), str)
+
+
+def parse(text: str, problems: list[str]) -> html.HtmlElement | None:
+    """Parse a decoded page once; None when nothing usable remains (reason in problems)."""
+    if len(text) > MAX_CHARS:
+        problems.append(f"input cut to the first {MAX_CHARS} of {len(text)} characters")
+        text = text[:MAX_CHARS]
+    text = _XML_DECL.sub("", text, count=1).translate(_CONTROL)
+    if not text.strip():
+        problems.append("empty document")
+        return None
+    parser = html.HTMLParser(remove_comments=True, remove_pis=True, default_doctype=False)
+    try:
+        root = html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        problems.append(f"unparseable HTML: {exc}")
+        return None
+    for entry in parser.error_log:
+        if "Excessive depth" in entry.message:
+            problems.append("nesting too deep: page parsed only down to depth 256")
+            break
+    return root
+
+
+def body_of(root: html.HtmlElement) -> html.HtmlElement:
+    """The <body>, or the root itself for documents without one."""
+    found = root.find("body")
+    return found if found is not None else root
+
+
+@functools.cache
+def xpath(expr: str) -> XPath:
+    """A compiled XPath (compiled lazily, once)."""
+    return XPath(expr)
+
+
+@functools.cache
+def css(expr: str) -> XPath:
+    """A compiled CSS selector (via cssselect's HTML translator)."""
+    return CSSSelector(expr, translator="html")
+
+
+def first_text(root: etree._Element, selector: XPath) -> str:
+    """Normalized text of the first non-empty match (attribute or element)."""
+    for hit in selector(root):
+        value = norm(hit if isinstance(hit, str) else hit.text_content())
+        if value:
+            return value
+    return ""
+
+
+def class_id(el: etree._Element) -> str:
+    """Lower-cased class and id attributes, for the class-pattern tests."""
+    cls = el.get("class")
+    ident = el.get("id")
+    if cls is None and ident is None:
+        return ""
+    return f"{cls or ''} {ident or ''}".lower()
+
+
+# Class/id tokens of page regions that never hold the article itself.
+_REGION = re.compile(
+    r"(?:^|[\s_-])(?:comments?|respond|related|relatedposts|yarpp|crp|sidebar|widget|widgets"
+    r"|menu|footer|colophon|site-header|navbar|popular|trending|most-read|recommended"
+    r"|breadcrumbs?|pagination|jeg_footer|td-footer)(?:$|[\s_-])"
+)
+_REGION_TAGS = frozenset({"aside", "nav", "form"})
+
+
+def in_other_region(el: etree._Element, stop: etree._Element | None = None) -> bool:
+    """True when the element sits inside comments, related posts, a sidebar, nav or footer."""
+    node = el
+    while node is not None and node is not stop:
+        tag = node.tag
+        if tag in _REGION_TAGS:
+            return True
+        if tag in ("body", "html"):
+            return False
+        if tag not in ("article", "main") and _REGION.search(class_id(node)):
+            return True
+        node = node.getparent()
+    return False
+
+
+def iter_text_nodes(root: etree._Element) -> Iterator[tuple[str, etree._Element]]:
+    """(text, element the text belongs to) for every text node outside script/style."""
+    for node in xpath("//body//text()")(root) or xpath("//text()")(root):
+        parent = node.getparent()
+        if parent is None:
+            continue
+        owner = parent.getparent() if node.is_tail else parent
+        if owner is None or owner.tag in ("script", "style", "noscript", "template"):
+            continue
+        yield str(node), owner

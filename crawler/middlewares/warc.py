@@ -1,0 +1,198 @@
+"""Downloader middleware that writes every HTTP exchange to WARC as it came off the wire.
+
+At priority 950 it sees responses before HttpCompressionMiddleware (590) decodes bodies and
+before RedirectMiddleware (600) swallows 3xx, so robots.txt, redirects and gzip bodies are
+archived as sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from crawler.signals import capture_archived
+from pipelines.warc import HttpExchange, WarcWriter
+from pipelines.warc_records import host_header
+
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from scrapy.signalmanager import SignalManager
+    from scrapy.statscollectors import StatsCollector
+
+logger = logging.getLogger(__name__)
+
+# Meant for the proxy, never sent on to the site; and a credential.
+_UNSENT_REQUEST_HEADERS = frozenset({b"Proxy-Authorization"})
+# Scrapy response flags that mean the stored body is not the whole body.
+_TRUNCATION_FLAGS = {"dataloss": "disconnect", "download_stopped": "unspecified"}
+
+
+def _pairs(headers: Any, skip: frozenset[bytes] = frozenset()) -> list[tuple[str, str]]:
+    """Scrapy Headers as (name, value) pairs, one per value, bytes kept via latin-1."""
+    return [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, values in headers.items()
+        if name not in skip
+        for value in values
+    ]
+
+
+def _reason(status: int) -> str:
+    """Scrapy drops the reason phrase; the standard one is the best replacement."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def exchange_from(request: Request, response: Response, fetched_at: datetime) -> HttpExchange:
+    """The exchange as Twisted put it on the wire, rebuilt from what Scrapy keeps."""
+    request_headers = _pairs(request.headers, _UNSENT_REQUEST_HEADERS)
+    names = {name.lower() for name, _ in request_headers}
+    if request.body and "content-length" not in names:
+        request_headers.insert(0, ("Content-Length", str(len(request.body))))
+    if "host" not in names:
+        request_headers.append(("Host", host_header(request.url)))
+    referer = request.headers.get(b"Referer")
+    latency = request.meta.get("download_latency")
+    truncated = next((_TRUNCATION_FLAGS[f] for f in response.flags if f in _TRUNCATION_FLAGS), None)
+    return HttpExchange(
+        url=response.url,
+        method=request.method,
+        request_headers=request_headers,
+        request_body=request.body,
+        protocol=response.protocol or "HTTP/1.1",
+        status=response.status,
+        reason=_reason(response.status),
+        response_headers=_pairs(response.headers),
+        body=response.body,
+        ip_address=str(response.ip_address) if response.ip_address else None,
+        fetched_at=fetched_at,
+        duration=latency,
+        via=referer.decode("latin-1") if referer else None,
+        hops=request.meta.get("hops", ""),
+        truncated=truncated,
+    )
+
+
+class WarcCaptureMiddleware:
+    """Archives each downloaded response, then announces it with ``capture_archived``."""
+
+    def __init__(
+        self,
+        directory: str,
+        prefix: str,
+        *,
+        max_size: int = 1_000_000_000,
+        compress_level: int = 6,
+        warcinfo: dict[str, str] | None = None,
+        stats: StatsCollector | None = None,
+        signals: SignalManager | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.directory = directory
+        self.prefix = prefix
+        self.max_size = max_size
+        self.compress_level = compress_level
+        self.warcinfo = dict(warcinfo or {})
+        self.stats = stats
+        self.signals = signals
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.writer: WarcWriter | None = None
+        self.spider: Spider | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
+        settings = crawler.settings
+        if not settings.getbool("WARC_ENABLED"):
+            raise NotConfigured("WARC_ENABLED is off")
+        warcinfo = {
+            "operator": settings.get("WARC_OPERATOR") or "",
+            "runId": settings.get("WARC_RUN_ID") or "",
+            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            "http-header-user-agent": settings.get("USER_AGENT") or "",
+        }
+        middleware = cls(
+            settings.get("WARC_DIR"),
+            settings.get("WARC_PREFIX"),
+            max_size=settings.getint("WARC_MAX_SIZE"),
+            compress_level=settings.getint("WARC_COMPRESS_LEVEL"),
+            warcinfo=warcinfo,
+            stats=crawler.stats,
+            signals=crawler.signals,
+        )
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.spider = spider
+        warcinfo = {"spider": spider.name, **self.warcinfo}
+        self.writer = WarcWriter(
+            self.directory,
+            self.prefix,
+            max_size=self.max_size,
+            compress_level=self.compress_level,
+            warcinfo=warcinfo,
+        )
+
+    def spider_closed(self, spider: Spider) -> None:
+        writer, self.writer = self.writer, None
+        if writer is None:
+            return
+        writer.close()
+        self._update_stats(writer)
+        if self.stats is not None:
+            self.stats.set_value("newshub/warc_files", list(writer.files))
+        logger.info("WARC files written: %s", ", ".join(writer.files) or "none")
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if "cached" in response.flags or urlsplit(response.url).scheme not in ("http", "https"):
+            return response
+        if self.writer is None:
+            raise RuntimeError("WARC writer is not open (spider_opened not received)")
+        latency = request.meta.get("download_latency") or 0.0
+        exchange = exchange_from(request, response, self.clock() - timedelta(seconds=latency))
+        try:
+            record = self.writer.write_exchange(exchange)
+        except Exception:
+            # An archive that silently drops records is worse than a failed run.
+            logger.exception("Could not write %s to WARC in %s", response.url, self.directory)
+            if self.stats is not None:
+                self.stats.inc_value("warc/errors")
+            raise
+        request.meta["warc_record_id"] = record.record_id
+        if self.stats is not None:
+            self.stats.inc_value("warc/records")
+            self._update_stats(self.writer)
+        content_type = response.headers.get(b"Content-Type")
+        capture = {
+            "url": record.target_uri,
+            "status": exchange.status,
+            "content_type": content_type.decode("latin-1") if content_type else None,
+            "fetched_at": record.date,
+            "payload_digest": record.payload_digest,
+            "warc_file": record.warc_file,
+            "warc_offset": record.offset,
+            "warc_length": record.length,
+            "warc_record_id": record.record_id,
+            "record_type": record.record_type,
+            "size": len(exchange.body),
+        }
+        if self.signals is not None:
+            self.signals.send_catch_log(signal=capture_archived, capture=capture, spider=self.spider)
+        return response
+
+    def _update_stats(self, writer: WarcWriter) -> None:
+        if self.stats is not None:
+            self.stats.set_value("warc/bytes_written", writer.bytes_written)
+            self.stats.set_value("warc/files", len(writer.files))

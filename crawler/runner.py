@@ -1,0 +1,195 @@
+"""Run one crawl of one source: the library function behind `newshub crawl`.
+
+Database work (schema, source row, run row) happens here, before and after the reactor runs,
+so the crawl itself only ever talks to the database from the pipeline's writer thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler import settings as default_settings
+from crawler.config import Paths, Source
+from crawler.errors import NewshubError
+from crawler.spiders.hub import HubSpider
+from pipelines.db import open_engine
+from pipelines.runs import ensure_source, finish_run, start_run
+from pipelines.schema import ensure_schema
+
+# Finish reasons that mean the crawl did what it was asked to do.
+SUCCESS_REASONS = frozenset({"finished", "max_articles", "closespider_itemcount"})
+
+
+class CrawlFailed(NewshubError):
+    """The crawl ran but did not succeed; the message is one line for the user."""
+
+
+@dataclasses.dataclass
+class CrawlOptions:
+    """Per-run overrides of a source's limits and politeness."""
+
+    max_articles: int | None = None
+    concurrency: int | None = None
+    delay: float | None = None
+    trigger: str = "manual"
+    progress: bool = False
+    log_level: str = "WARNING"
+    # Extra Scrapy settings (tests and benchmarks use this; users use newshub.toml).
+    settings: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class CrawlSummary:
+    """What a run did, as printed at its end and stored in crawl_runs."""
+
+    source: str
+    run_id: int
+    status: str
+    reason: str
+    pages: int
+    articles_new: int
+    articles_updated: int
+    articles_unchanged: int
+    warc_files: list[str]
+    bytes_archived: int
+    duration: float
+    error: str | None = None
+
+    def lines(self) -> list[str]:
+        return [
+            f"source        {self.source} (run {self.run_id}, {self.status}: {self.reason})",
+            f"pages         {self.pages} fetched",
+            f"articles      {self.articles_new} new, {self.articles_updated} updated, "
+            f"{self.articles_unchanged} unchanged",
+            f"warc files    {len(self.warc_files)} ({self.bytes_archived:,} bytes archived)",
+            f"duration      {self.duration:.1f} s",
+        ]
+
+
+def build_settings(
+    source: Source,
+    paths: Paths,
+    options: CrawlOptions,
+    *,
+    source_id: int,
+    run_id: int,
+    run_uuid: str,
+) -> Settings:
+    """newshub's defaults, then the source's politeness, then the command line's overrides."""
+    settings = Settings()
+    settings.setmodule(default_settings, priority="project")
+    values: dict[str, Any] = {
+        "WARC_DIR": str(paths.warc_dir),
+        "WARC_PREFIX": source.name,
+        "WARC_RUN_ID": run_uuid,
+        "DB_URL": paths.database_url,
+        "DB_SOURCE_ID": source_id,
+        "DB_RUN_ID": run_id,
+        "HUB_MAX_ARTICLES": options.max_articles or source.max_articles,
+        "PROGRESS_ENABLED": options.progress,
+        "LOG_LEVEL": options.log_level,
+    }
+    concurrency = options.concurrency or source.concurrency
+    if concurrency:
+        values["CONCURRENT_REQUESTS"] = max(concurrency, 1)
+        values["CONCURRENT_REQUESTS_PER_DOMAIN"] = max(concurrency, 1)
+        values["AUTOTHROTTLE_TARGET_CONCURRENCY"] = float(max(concurrency, 1))
+    delay = options.delay if options.delay is not None else source.delay
+    if delay is not None:
+        values["DOWNLOAD_DELAY"] = delay
+        values["AUTOTHROTTLE_START_DELAY"] = delay
+        # A zero delay asks for full speed (local mirrors, tests); AutoThrottle would slow it.
+        values["AUTOTHROTTLE_ENABLED"] = delay > 0
+    values.update(options.settings)
+    settings.setdict(values, priority="cmdline")
+    return settings
+
+
+def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> CrawlSummary:
+    """Crawl one source into the WARC folder and the database; raises CrawlFailed on failure."""
+    options = options or CrawlOptions()
+    engine = open_engine(paths.database_url)
+    try:
+        ensure_schema(engine)
+        source_id = ensure_source(engine, source)
+        run_id, run_uuid = start_run(engine, source_id, trigger=options.trigger)
+    except BaseException:
+        engine.dispose()
+        raise
+    settings = build_settings(
+        source, paths, options, source_id=source_id, run_id=run_id, run_uuid=run_uuid
+    )
+    started = time.monotonic()
+    stats: dict[str, Any] = {}
+    spider: HubSpider | None = None
+    try:
+        process = CrawlerProcess(settings, install_root_handler=True)
+        crawler = process.create_crawler(HubSpider)
+        process.crawl(crawler, source=source)
+        process.start()
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        spider = crawler.spider  # type: ignore[assignment]
+    finally:
+        summary = _summarize(source, run_id, stats, spider, time.monotonic() - started)
+        finish_run(
+            engine,
+            run_id,
+            status=summary.status,
+            counts={
+                "pages": summary.pages,
+                "new": summary.articles_new,
+                "updated": summary.articles_updated,
+                "unchanged": summary.articles_unchanged,
+                "bytes": summary.bytes_archived,
+            },
+            warc_files=summary.warc_files,
+            stats=stats,
+            error=summary.error,
+        )
+        engine.dispose()
+    if summary.status != "finished":
+        raise CrawlFailed(summary.error or f"crawl ended: {summary.reason}")
+    return summary
+
+
+def _summarize(
+    source: Source,
+    run_id: int,
+    stats: dict[str, Any],
+    spider: HubSpider | None,
+    duration: float,
+) -> CrawlSummary:
+    reason = str(stats.get("finish_reason", "interrupted"))
+    pages = int(stats.get("downloader/response_count", 0))
+    error = None
+    if spider is not None and spider.seed_error and pages == 0:
+        error = f"cannot reach {source.home}: {spider.seed_error}"
+    elif stats.get("newshub/db_errors"):
+        error = f"database writes failed: {stats['newshub/db_errors'][0]}"
+    elif reason not in SUCCESS_REASONS:
+        error = f"crawl stopped early: {reason}"
+    elif pages == 0:
+        error = f"nothing fetched from {source.home}"
+    if error:
+        status = "interrupted" if reason in ("shutdown", "interrupted") else "failed"
+    else:
+        status = "finished"
+    return CrawlSummary(
+        source=source.name,
+        run_id=run_id,
+        status=status,
+        reason=reason,
+        pages=pages,
+        articles_new=int(stats.get("newshub/articles_new", 0)),
+        articles_updated=int(stats.get("newshub/articles_updated", 0)),
+        articles_unchanged=int(stats.get("newshub/articles_unchanged", 0)),
+        warc_files=list(stats.get("newshub/warc_files", [])),
+        bytes_archived=int(stats.get("warc/bytes_written", 0)),
+        duration=duration,
+        error=error,
+    )

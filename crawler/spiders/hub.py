@@ -1,0 +1,162 @@
+"""The hub spider: finds a news hub's articles the ways hubs expose them, and extracts them.
+
+Discovery starts from the home page, robots.txt `Sitemap:` lines, configured sitemaps and
+feeds, and the feeds the home page announces; category, tag and paginated listing pages are
+followed within limits. Whether a page is an article is decided from the page itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
+
+import scrapy
+from scrapy.exceptions import CloseSpider
+from scrapy.http import Response, TextResponse
+
+from crawler.config import Source, adhoc_source
+from crawler.discovery import feed_links, page_kind, parse_feed, parse_sitemap, robots_sitemaps
+from crawler.extraction import SiteRules, extract
+from crawler.items import ArticleItem
+from crawler.urls import clean_url, is_denied, looks_like_article, on_domains, page_number
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy.crawler import Crawler
+    from twisted.python.failure import Failure
+
+logger = logging.getLogger(__name__)
+
+# Scheduler priorities: articles before listings, so `--max-articles` is reached quickly.
+ARTICLE_PRIORITY = 10
+DISCOVERY_PRIORITY = 20
+
+
+class HubSpider(scrapy.Spider):
+    name = "hub"
+
+    def __init__(self, source: Source | None = None, home: str | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        if source is None:  # `scrapy crawl hub -a home=https://...`
+            if not home:
+                raise ValueError("HubSpider needs a source or -a home=URL")
+            source = adhoc_source(home)
+        self.source = source
+        self.allowed_domains = list(source.domains)
+        self.rules = SiteRules.from_mapping(source.rules) if source.rules else None
+        self.max_articles = source.max_articles
+        self.max_listing_pages = 50
+        self.tracking_params: list[str] = []
+        self.articles_seen = 0
+        self.seed_error: str | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.max_articles = settings.getint("HUB_MAX_ARTICLES") or spider.max_articles
+        spider.max_listing_pages = settings.getint("HUB_MAX_LISTING_PAGES")
+        spider.tracking_params = settings.getlist("HUB_TRACKING_PARAMS")
+        return spider
+
+    async def start(self) -> AsyncIterator[Any]:
+        home = self.source.home
+        yield scrapy.Request(
+            home, callback=self.parse_page, errback=self.seed_failed, meta={"hops": ""}
+        )
+        yield self._request(urljoin(home, "/robots.txt"), self.parse_robots, "P")
+        for url in self.source.sitemaps:
+            yield self._request(url, self.parse_sitemap, "", DISCOVERY_PRIORITY)
+        for url in self.source.feeds:
+            yield self._request(url, self.parse_feed, "", DISCOVERY_PRIORITY)
+
+    def seed_failed(self, failure: Failure) -> None:
+        """Remember why the home page could not be fetched; the runner reports it."""
+        self.seed_error = failure.getErrorMessage() or repr(failure.value)
+        logger.error("cannot fetch %s: %s", self.source.home, self.seed_error)
+
+    def parse_robots(self, response: Response) -> Iterable[scrapy.Request]:
+        sitemaps = robots_sitemaps(response.body) if response.status == 200 else []
+        if not sitemaps and not self.source.sitemaps:
+            sitemaps = [urljoin(response.url, "/sitemap.xml")]
+        for url in sitemaps:
+            yield self._request(url, self.parse_sitemap, response, DISCOVERY_PRIORITY)
+
+    def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
+        for entry in parse_sitemap(response.body):
+            if entry.is_sitemap:
+                yield self._request(entry.url, self.parse_sitemap, response, DISCOVERY_PRIORITY)
+            else:
+                yield self._follow(entry.url, response, lastmod=entry.lastmod)
+
+    def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
+        for entry in parse_feed(response.body):
+            yield self._follow(entry.url, response, lastmod=entry.lastmod)
+
+    async def parse_page(self, response: Response) -> AsyncIterator[Any]:
+        if not isinstance(response, TextResponse) or response.status != 200:
+            return
+        kind = page_kind(response.selector, response.url)
+        self.crawler.stats.inc_value(f"newshub/pages/{kind}")  # type: ignore[union-attr]
+        if kind == "article":
+            item = await self._extract(response)
+            if item is not None:
+                yield item
+                if self.max_articles and self.articles_seen >= self.max_articles:
+                    raise CloseSpider("max_articles")
+        if response.meta.get("hops", "") == "":
+            for url in feed_links(response.selector):
+                yield self._request(response.urljoin(url), self.parse_feed, response)
+        for href in response.xpath("//a/@href").getall():
+            request = self._follow(response.urljoin(href), response)
+            if request is not None:
+                yield request
+
+    async def _extract(self, response: TextResponse) -> ArticleItem | None:
+        if self.max_articles and self.articles_seen >= self.max_articles:
+            return None
+        self.articles_seen += 1
+        headers = {
+            key.decode("latin-1"): values[-1].decode("latin-1")
+            for key, values in response.headers.items()
+            if values
+        }
+        # Parsing and extraction are CPU work: keep them off the reactor thread.
+        article = await asyncio.to_thread(
+            extract, response.body, response.url, headers=headers, rules=self.rules
+        )
+        article.url = clean_url(article.url, self.tracking_params)
+        return ArticleItem(
+            source=self.source.name,
+            article=article,
+            fetched_at=datetime.now(UTC),
+            warc_record_id=response.meta.get("warc_record_id"),
+        )
+
+    def _follow(
+        self, url: str, referrer: Response, *, lastmod: datetime | None = None
+    ) -> scrapy.Request | None:
+        """A request for a same-site page worth fetching, or None."""
+        if self.max_articles and self.articles_seen >= self.max_articles:
+            return None
+        if is_denied(url) or not on_domains(url, self.allowed_domains):
+            return None
+        url = clean_url(url, self.tracking_params)
+        if self.max_listing_pages and page_number(url) > self.max_listing_pages:
+            return None
+        priority = ARTICLE_PRIORITY if looks_like_article(url) else 0
+        request = self._request(url, self.parse_page, referrer, priority)
+        if lastmod is not None:
+            request.meta["lastmod"] = lastmod
+        return request
+
+    def _request(
+        self, url: str, callback: Any, referrer: Response | str, priority: int = 0
+    ) -> scrapy.Request:
+        hops = referrer if isinstance(referrer, str) else referrer.meta.get("hops", "") + "L"
+        return scrapy.Request(url, callback=callback, priority=priority, meta={"hops": hops})

@@ -1,0 +1,70 @@
+"""URL hygiene rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.urls import (
+    clean_url,
+    is_denied,
+    looks_like_article,
+    looks_like_listing,
+    on_domains,
+    page_number,
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "clean"),
+    [
+        ("HTTP://Hub.Example:80/a/?utm_source=x&utm_medium=y#top", "http://hub.example/a/"),
+        ("https://hub.example/a/?id=3&fbclid=abc&gclid=1", "https://hub.example/a/?id=3"),
+        ("https://hub.example:8443", "https://hub.example:8443/"),
+        ("http://hub.example/a/?utm_whatever=1&p=5", "http://hub.example/a/?p=5"),
+    ],
+)
+def test_clean_url(url: str, clean: str) -> None:
+    assert clean_url(url) == clean
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://hub.example/a/?share=twitter",
+        "http://hub.example/a/?replytocom=12#respond",
+        "http://hub.example/a/#respond",
+        "http://hub.example/wp-login.php?redirect_to=x",
+        "http://hub.example/wp-admin/edit.php",
+        "http://hub.example/a/feed/",
+        "http://hub.example/?s=query",
+        "http://hub.example/wp-content/uploads/photo.jpg",
+        "mailto:editor@hub.example",
+        "javascript:void(0)",
+    ],
+)
+def test_denied(url: str) -> None:
+    assert is_denied(url)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://hub.example/2024/06/18/putin-visit/", "http://hub.example/category/world/"]
+)
+def test_allowed(url: str) -> None:
+    assert not is_denied(url)
+
+
+def test_shapes() -> None:
+    assert looks_like_article("http://h/2024/06/18/some-slug/")
+    assert looks_like_article("http://h/?p=123")
+    assert looks_like_article("http://h/putin-intends-to-sign-agreement/")
+    assert not looks_like_article("http://h/category/world/")
+    assert looks_like_listing("http://h/category/world/page/3/")
+    assert looks_like_listing("http://h/")
+    assert page_number("http://h/category/world/page/7/") == 7
+    assert page_number("http://h/news/?paged=4") == 4
+    assert page_number("http://h/news/") == 1
+
+
+def test_on_domains() -> None:
+    assert on_domains("http://www.hub.example/x", ["hub.example"])
+    assert not on_domains("http://evilhub.example/x", ["hub.example"])
