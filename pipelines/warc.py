@@ -56,6 +56,7 @@ class WarcWriter:
     """Appends HTTP exchanges to ``PREFIX-...warc.gz`` files in directory, rotating at max_size.
 
     clock (aware UTC datetimes), id_factory (UUIDs) and pid exist so tests can pin every byte.
+    Not thread-safe: one writer per crawl, called from the reactor thread.
     """
 
     def __init__(
@@ -130,7 +131,10 @@ class WarcWriter:
         return archived
 
     def close(self) -> None:
-        """Close the current file (renaming it from ``.open``); safe to call twice."""
+        """Close the current file (renaming it from ``.open``); safe to call twice.
+
+        A later write_exchange starts a new file.
+        """
         self._close_file()
 
     def _new_id(self) -> str:

@@ -87,7 +87,6 @@ class LockedFile:
         finally:
             os.close(fd)
 
-
     def discard(self) -> None:
         """Remove a file that never got a complete warcinfo record."""
         if self.closed:

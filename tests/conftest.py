@@ -50,11 +50,8 @@ def postgres_url() -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """An empty database on each supported backend (no tables)."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'newshub.db'}"
+def fresh_postgres_database(request: pytest.FixtureRequest) -> str:
+    """The session's PostgreSQL database, emptied (tests run one at a time)."""
     url: str = request.getfixturevalue("postgres_url")
     engine = make_engine(url)
     try:
@@ -64,6 +61,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     finally:
         engine.dispose()
     return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """An empty database on each supported backend (no tables)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'newshub.db'}"
+    return fresh_postgres_database(request)
 
 
 @pytest.fixture

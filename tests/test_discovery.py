@@ -26,7 +26,8 @@ NEWS = b"""<?xml version="1.0" encoding="UTF-8"?>
 </urlset>"""
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
-<item><title>A</title><link>http://h/2024/06/18/a/</link><pubDate>Tue, 18 Jun 2024 08:00:00 +0000</pubDate></item>
+<item><title>A</title><link>http://h/2024/06/18/a/</link>
+<pubDate>Tue, 18 Jun 2024 08:00:00 +0000</pubDate></item>
 <item><title>B</title><link> http://h/2024/06/17/b/ </link></item></channel></rss>"""
 
 ATOM = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">

@@ -31,8 +31,9 @@ def list_url(kind: str, slug: str, page: int) -> str:
     return prefix if page == 1 else f"{prefix}page/{page}/"
 
 
-def head(hub: DemoHub, base: str, title: str, *, extra: str = "",
-         charset: str = '<meta charset="UTF-8">') -> str:  # fmt: skip
+def head(
+    hub: DemoHub, base: str, title: str, *, extra: str = "", charset: str = '<meta charset="UTF-8">'
+) -> str:
     """``<!DOCTYPE>`` through ``<body>``: charset, title, feed links and ``extra`` head tags."""
     return (
         f'<!DOCTYPE html>\n<html lang="en-US">\n<head>\n{charset}\n'
@@ -133,10 +134,13 @@ def listing(hub: DemoHub, base: str, kind: str, slug: str, page: int) -> DemoRes
     parts.append(header(hub, base))
     parts.append('<main id="main" class="site-main">\n')
     if heading:
-        parts.append(f'<header class="page-header"><h1 class="page-title">{e(heading)}</h1>'
-                     "</header>\n")  # fmt: skip
+        parts.append(
+            f'<header class="page-header"><h1 class="page-title">{e(heading)}</h1></header>\n'
+        )
     elif page == 1:
-        parts.append(ad_block("home-top", "Safe investment in free trade zones | 300 ready projects"))
+        parts.append(
+            ad_block("home-top", "Safe investment in free trade zones | 300 ready projects")
+        )
     if not chunk:
         parts.append('<p class="no-results">Nothing found.</p>\n')
     parts.extend(item(base, a) for a in chunk)
@@ -158,9 +162,7 @@ def _sidebar(hub: DemoHub, base: str) -> str:
     tags = sorted(hub.tags, key=lambda t: (-len(hub.listing("tag", t)), t))[:8]
     cloud = " ".join(f'<a href="{base}/tag/{t}/" rel="tag">{e(hub.tags[t])}</a>' for t in tags)
     picks = hub.articles[: min(2, len(hub.articles))]
-    links = "".join(
-        f'<li><a href="{base}/archives/{a.id}/">{e(a.title)}</a></li>' for a in picks
-    )
+    links = "".join(f'<li><a href="{base}/archives/{a.id}/">{e(a.title)}</a></li>' for a in picks)
     return (
         f'<aside id="secondary" class="widget-area"><section class="widget tag-cloud">'
         f'<h3 class="widget-title">Tags</h3>{cloud}</section>\n'
@@ -187,6 +189,28 @@ def search(hub: DemoHub, base: str, query: str) -> DemoResponse:
     )
 
 
+STATIC = {
+    "/about-us/": ("About us", "An independent hub that translates and republishes news from "
+                   "agencies in the region."),
+    "/contact/": ("Contact", "Write to the newsroom through the form below; we answer within "
+                  "two working days."),
+}  # fmt: skip
+
+
+def static(hub: DemoHub, base: str, path: str) -> DemoResponse:
+    """The footer's "About us" and "Contact" pages (plain WordPress pages, not articles)."""
+    title, text = STATIC[path]
+    return html(
+        200,
+        head(hub, base, f"{title} - {hub.site_name}")
+        + '<body class="page-template-default page">\n'
+        + header(hub, base)
+        + f'<main id="main"><article class="page"><h1 class="entry-title">{title}</h1>\n'
+        + f'<div class="entry-content"><p>{text}</p></div></article></main>\n'
+        + footer(hub, base),
+    )
+
+
 def not_found(hub: DemoHub, base: str) -> DemoResponse:
     """The theme's 404 page (full chrome, so it looks like a normal page to a naive parser)."""
     text = (
@@ -203,8 +227,12 @@ def not_found(hub: DemoHub, base: str) -> DemoResponse:
 def login(hub: DemoHub, base: str) -> DemoResponse:
     """``/wp-login.php`` and ``/wp-admin/``: a login form no crawler should fetch."""
     text = (
-        head(hub, base, f"Log In ‹ {hub.site_name} — WordPress",
-             extra='<meta name="robots" content="noindex, noarchive">\n')  # fmt: skip
+        head(
+            hub,
+            base,
+            f"Log In ‹ {hub.site_name} — WordPress",
+            extra='<meta name="robots" content="noindex, noarchive">\n',
+        )
         + '<body class="login">\n<div id="login"><h1>Log In</h1>\n'
         + f'<form name="loginform" id="loginform" action="{base}/wp-login.php" method="post">\n'
         + '<p><label for="user_login">Username or Email Address</label>'
@@ -214,8 +242,14 @@ def login(hub: DemoHub, base: str) -> DemoResponse:
         + f'</form>\n<p id="backtoblog"><a href="{base}/">← Go to {e(hub.site_name)}</a></p>'
         + "</div>\n</body>\n</html>\n"
     )
-    return html(200, text, headers=[("X-Frame-Options", "SAMEORIGIN"),
-                                    ("Cache-Control", "no-cache, must-revalidate, max-age=0")])  # fmt: skip
+    return html(
+        200,
+        text,
+        headers=[
+            ("X-Frame-Options", "SAMEORIGIN"),
+            ("Cache-Control", "no-cache, must-revalidate, max-age=0"),
+        ],
+    )
 
 
 def share(hub: DemoHub, art: DemoArticle, base: str, network: str) -> DemoResponse:
@@ -234,17 +268,36 @@ def _png() -> bytes:
         return struct.pack(">I", len(data)) + raw + struct.pack(">I", zlib.crc32(raw))
 
     ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-            + chunk(b"IDAT", zlib.compress(b"\x00\x80")) + chunk(b"IEND", b""))  # fmt: skip
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\x00\x80"))
+        + chunk(b"IEND", b"")
+    )
 
 
 PNG = _png()
+ASSETS = {
+    ".css": ("text/css", b"body{font-family:sans-serif;margin:0}.hub-ad{background:#eee}\n"),
+    ".js": ("application/javascript", b"/* demo hub: no scripts needed */\n"),
+}
+
+
+def asset(path: str) -> DemoResponse | None:
+    """Theme stylesheet and script files the pages reference (so page requisites resolve)."""
+    for suffix, (ctype, body) in ASSETS.items():
+        if path.endswith(suffix):
+            return DemoResponse(
+                200, [("Content-Type", ctype), ("Cache-Control", "max-age=86400")], body
+            )
+    return None
 
 
 def image() -> DemoResponse:
     """Every featured image is the same tiny PNG."""
-    return DemoResponse(200, [("Content-Type", "image/png"), ("Cache-Control", "max-age=31536000")],
-                        PNG)  # fmt: skip
+    return DemoResponse(
+        200, [("Content-Type", "image/png"), ("Cache-Control", "max-age=31536000")], PNG
+    )
 
 
 __all__ = ["HTML_UTF8", "listing", "login", "not_found", "search", "share"]

@@ -23,18 +23,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, unquote
 
-from crawler.demo import feeds, pages, themes
-from crawler.demo.text import AGENCIES, AUTHORS, CATEGORIES, Writer, slugify
+from crawler.demo import feeds, generate, pages, themes
+from crawler.demo.text import CATEGORIES, slugify
 from crawler.demo.web import SITE_TZ, DemoResponse, finish, redirect
 
 __all__ = ["DEFAULT_START", "SITE_TZ", "DemoArticle", "DemoHub", "DemoResponse"]
 
 #: Default "now" of a hub, fixed so that pages are reproducible.
 DEFAULT_START = datetime(2026, 5, 14, 9, 0, tzinfo=UTC)
-THEMES = ("jnews", "tagdiv", "generatepress")
-AGENCY_STYLES = ("translated", "source", "quoting")
-MIN_WORDS, MAX_WORDS = 250, 700
-PER_PAGE = 10
 
 
 @dataclass(frozen=True)
@@ -87,98 +83,10 @@ class DemoArticle:
         return sum(len(b.split()) for b in self.blocks)
 
 
-def _agency_line(style: str, site: str, agency: str) -> str:
-    if style == "translated":
-        return f"© {site} has translated this news from the source of {agency}"
-    if style == "source":
-        return f"Source: {agency}"
-    return f"{site} reported this news quoting {agency}"
-
-
-def _blocks(writer: Writer, rng: random.Random, agency: str, legacy: bool):
-    """Body blocks and subheadings, MIN_WORDS..MAX_WORDS words."""
-    while True:
-        n_paras = rng.randint(4, 8)
-        per = rng.randint(MIN_WORDS + 10, MAX_WORDS - 80) // n_paras - 12
-        paras = [writer.paragraph(max(per, 20)) for _ in range(n_paras)]
-        if rng.random() < 0.4:
-            desk = writer.topic
-            paras[0] = f"According to the report of the {desk} desk of {agency}, " + (
-                paras[0][0].lower() + paras[0][1:]
-            )
-        if legacy or rng.random() < 0.2:
-            paras[1] = f"{writer.communique()} {paras[1]}"
-        subs = [writer.subheading() for _ in range(rng.randint(1, 2))]
-        if len(set(subs)) != len(subs):
-            continue
-        blocks = list(paras)
-        for i, sub in enumerate(subs):
-            blocks.insert(2 + i * 3 if 2 + i * 3 < len(blocks) else len(blocks) - 1, sub)
-        words = sum(len(b.split()) for b in blocks)
-        if MIN_WORDS <= words <= MAX_WORDS:
-            return tuple(blocks), tuple(subs)
-
-
-def _minute(dt: datetime) -> datetime:
-    return dt.replace(second=0, microsecond=0)
-
-
-def _build_article(
+def _article(
     seed: int, id: int, published: datetime, limit: datetime, site_name: str, used: set[str]
 ) -> DemoArticle:
-    """One article, from a generator keyed by (seed, id) so it does not depend on its
-    neighbours; ``used`` holds taken titles and slugs (updated here)."""
-    rng = random.Random(f"newshub-demo:{seed}:{id}")
-    category = rng.choice(CATEGORIES)
-    writer = Writer(rng, category)
-    while True:
-        title = writer.headline()
-        slug = slugify(title)
-        if title not in used and slug not in used:
-            used.update((title, slug))
-            break
-    legacy = id % 11 == 5
-    agency = rng.choice(AGENCIES)
-    style = rng.choice(AGENCY_STYLES)
-    lead = writer.lead()
-    blocks, subs = _blocks(writer, rng, agency, legacy)
-    tags = [writer.country, writer.topic[0].upper() + writer.topic[1:]]
-    if rng.random() < 0.6:
-        tags.insert(1, writer.other)
-    if rng.random() < 0.4:
-        tags.append(writer.city)
-    modified = None
-    if rng.random() < 0.35:
-        candidate = published + timedelta(minutes=rng.randint(60, 4320))
-        modified = candidate if candidate < limit else None
-    local = published.astimezone(SITE_TZ)
-    older = range(max(1, id - 40), id)
-    return DemoArticle(
-        id=id,
-        slug=slug,
-        path=f"/{local:%Y/%m/%d}/{slug}/",
-        title=title,
-        lead=lead,
-        blocks=blocks,
-        subheadings=subs,
-        author=rng.choice(AUTHORS),
-        category=category,
-        category_slug=slugify(category),
-        tags=tuple(dict.fromkeys(tags)),
-        agency=agency,
-        agency_line=_agency_line(style, site_name, agency),
-        published_at=published,
-        modified_at=modified,
-        language="en",
-        theme=THEMES[id % 3],
-        has_jsonld=rng.random() < 0.67,
-        has_opengraph=rng.random() < 0.5,
-        charset="windows-1252" if legacy else "utf-8",
-        image=f"/wp-content/uploads/{local:%Y/%m}/{slug}.png",
-        related=tuple(sorted(rng.sample(older, min(3, len(older))), reverse=True)),
-        agency_style=style,
-        end_marker=rng.random() < 0.5,
-    )
+    return DemoArticle(**generate.article_fields(seed, id, published, limit, site_name, used))
 
 
 class DemoHub:
@@ -200,13 +108,13 @@ class DemoHub:
             start = DEFAULT_START
         elif start.tzinfo is None:
             start = start.replace(tzinfo=UTC)
-        start = _minute(start.astimezone(UTC))
+        start = start.astimezone(UTC).replace(second=0, microsecond=0)
         rng = random.Random(f"newshub-demo-dates:{seed}")
         span = max(21 * 1440, articles * 45)
         offsets = sorted(rng.sample(range(1, span), articles), reverse=True)
         used: set[str] = set()
         arts = [
-            _build_article(seed, i + 1, start - timedelta(minutes=off), start, site_name, used)
+            _article(seed, i + 1, start - timedelta(minutes=off), start, site_name, used)
             for i, off in enumerate(offsets)
         ]
         self._setup(arts, seed=seed, site_name=site_name, start=start, used=used)
@@ -258,36 +166,29 @@ class DemoHub:
         """The same site a little later: ``round(edit_fraction * len)`` articles get one
         paragraph rewritten and a ``modified_at`` after the old ``start``; ``new_articles``
         newer ones are appended. Every other article keeps byte-identical pages."""
+        if not 0 <= edit_fraction <= 1 or new_articles < 0:
+            raise ValueError("edit_fraction must be within 0..1 and new_articles >= 0")
         rng = random.Random(f"newshub-demo-mutate:{self.seed}:{seed}:{len(self.articles)}")
         span = max(1440, new_articles * 2)
         new_start = self.start + timedelta(minutes=span)
         edited = set(rng.sample(range(len(self.articles)), round(edit_fraction * len(self))))
         arts = list(self.articles)
         for i in sorted(edited):
-            arts[i] = self._edit(arts[i], random.Random(f"newshub-demo-edit:{seed}:{arts[i].id}"))
+            key = f"newshub-demo-edit:{self.seed}:{seed}:{self.start.isoformat()}:{arts[i].id}"
+            arts[i] = self._edit(arts[i], random.Random(key))
         used = set(self._used)
         first = arts[-1].id + 1 if arts else 1
         for k, off in enumerate(sorted(rng.sample(range(1, span), new_articles))):
             published = self.start + timedelta(minutes=off)
-            arts.append(
-                _build_article(self.seed, first + k, published, new_start, self.site_name, used)
-            )
+            arts.append(_article(self.seed, first + k, published, new_start, self.site_name, used))
         hub = DemoHub.__new__(DemoHub)
         hub._setup(arts, seed=self.seed, site_name=self.site_name, start=new_start, used=used)
         return hub
 
     def _edit(self, art: DemoArticle, rng: random.Random) -> DemoArticle:
-        writer = Writer(rng, art.category)
-        paras = [i for i, b in enumerate(art.blocks) if b not in art.subheadings]
-        while True:
-            blocks = list(art.blocks)
-            i = rng.choice(paras)
-            blocks[i] = writer.paragraph(max(20, len(blocks[i].split()) - 15))
-            words = sum(len(b.split()) for b in blocks)
-            if MIN_WORDS <= words <= MAX_WORDS and blocks[i] != art.blocks[i]:
-                break
+        blocks = generate.edited_blocks(art.blocks, art.subheadings, art.category, rng)
         modified = self.start + timedelta(minutes=rng.randint(1, 1439))
-        return dataclasses.replace(art, blocks=tuple(blocks), modified_at=modified)
+        return dataclasses.replace(art, blocks=blocks, modified_at=modified)
 
     # -- HTTP ------------------------------------------------------------------------------
     def render(self, target: str, *, base_url: str, accept_gzip: bool = True) -> DemoResponse:
@@ -344,6 +245,10 @@ class DemoHub:
             return None, lambda b: pages.login(self, b)
         if path.startswith("/wp-content/uploads/") and path.endswith(".png"):
             return ("image",), lambda b: pages.image()
+        if path.startswith(("/wp-content/themes/", "/wp-includes/")) and pages.asset(path):
+            return None, lambda b: pages.asset(path)
+        if path in pages.STATIC:
+            return ("static", path), lambda b: pages.static(self, b, path)
         if path == "/sitemap.xml":
             return None, lambda b: redirect(b + "/sitemap_index.xml", 301)
         if path in feeds.ROUTES or _POST_SITEMAP.match(path):

@@ -105,6 +105,11 @@ def slugify(text: str) -> str:
     return slug
 
 
+def an(word: str) -> str:
+    """``word`` with its indefinite article."""
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
+
+
 class Writer:
     """Writes headlines, leads and paragraphs about one article's focus (countries, topic)."""
 
@@ -152,7 +157,7 @@ class Writer:
         if kind == 0:
             return f"the {rng.choice(ADJS)} {self._noun()}"
         if kind == 1:
-            return f"a {rng.choice(ADJS)} plan for the {self._noun()}"
+            return f"{an(rng.choice(ADJS))} plan for the {self._noun()}"
         if kind == 2:
             return f"new rules on {self._noun()}"
         return f"the draft of the {self._noun()} {rng.choice(DOCS)}"
@@ -165,7 +170,8 @@ class Writer:
     def _quote(self) -> str:
         rng = self.rng
         base = rng.choice(VERBS)[0]
-        return f"We will {base} the {rng.choice(ADJS)} {self._noun()} with our partners in {self._city()}"
+        partners = f"our partners in {self._city()}"
+        return f"We will {base} the {rng.choice(ADJS)} {self._noun()} with {partners}"
 
     def communique(self) -> str:
         """A sentence with an accented word, an en dash and curly quotes (legacy-charset bait)."""
@@ -199,15 +205,16 @@ class Writer:
             text = f"However, {self.clause()}."
         elif kind == 7:
             text = (
-                f"The {self._noun()} is expected to {rng.choice(VERBS)[0]} the "
-                f"{rng.choice(ADJS)} {self._noun()}{self._fill(rng.choice(TAILS))}."
+                f"The {rng.choice(ADJS)} {self._noun()} {rng.choice(DOCS)} is expected to be "
+                f"{rng.choice(VERBS)[1]}{self._fill(rng.choice(TAILS))}."
             )
         elif kind == 8:
             text = f"Analysts in {self._city()} believe that {self.clause()}."
         elif kind == 9:
             text = f"This comes as {self.clause()}."
         elif kind == 10:
-            text = f"{self._country()}’s {self._noun()} has been on the agenda since {rng.choice(DAYS)}."
+            since = rng.choice(DAYS)
+            text = f"{self._country()}’s {self._noun()} has been on the agenda since {since}."
         else:
             text = f"{self.clause()}."
         return text[0].upper() + text[1:]
@@ -232,14 +239,16 @@ class Writer:
         elif kind == 1:
             text = f"{c} and {o} sign {rng.choice(ADJS)} {noun} {rng.choice(DOCS)}"
         elif kind == 2:
-            text = f"{c}’s {noun} {rng.choice(('rises', 'falls', 'grows'))} {rng.randint(2, 60)} percent"
+            move = rng.choice(("rises", "falls", "grows"))
+            text = f"{c}’s {noun} {move} {rng.randint(2, 60)} percent"
         elif kind == 3:
-            text = f"{self.city} hosts {rng.choice(ADJS)} {noun} with {o}"
+            text = f"{self.city} hosts {rng.choice(ADJS)} talks on {noun} with {o}"
         elif kind == 4:
             org = rng.choice(ORGS).removeprefix("the ")
             text = f"{org} in {c} {rng.choice(VERBS)[1]} {rng.choice(ADJS)} {noun} plan"
         elif kind == 5:
-            text = f"{c} – {o} {noun} talks {rng.choice(('resume', 'stall', 'advance'))} in {self.city}"
+            move = rng.choice(("resume", "stall", "advance"))
+            text = f"{c} – {o} {noun} talks {move} in {self.city}"
         elif kind == 6:
             text = (
                 f"{rng.randint(3, 95)} {rng.choice(UNITS)} of {rng.choice(GOODS)} reach {self.city}"

@@ -13,8 +13,13 @@ from html import escape
 
 #: The site's wall-clock zone: Asia/Tehran, which has kept +03:30 all year since 2022.
 SITE_TZ = timezone(timedelta(hours=3, minutes=30))
-COMPRESSIBLE = ("text/html", "application/xml", "text/xml", "application/rss+xml",
-                "application/atom+xml")  # fmt: skip
+COMPRESSIBLE = (
+    "text/html",
+    "application/xml",
+    "text/xml",
+    "application/rss+xml",
+    "application/atom+xml",
+)
 HTML_UTF8 = "text/html; charset=UTF-8"
 
 
@@ -48,9 +53,15 @@ def finish(resp: DemoResponse, accept_gzip: bool) -> DemoResponse:
     return DemoResponse(resp.status, headers, gzip.compress(resp.body, 6, mtime=0), resp.chunked)
 
 
-def html(status: int, text: str, *, headers: list[tuple[str, str]] | None = None,
-         charset: str = "utf-8", content_type: str = HTML_UTF8,
-         chunked: bool = False) -> DemoResponse:  # fmt: skip
+def html(
+    status: int,
+    text: str,
+    *,
+    headers: list[tuple[str, str]] | None = None,
+    charset: str = "utf-8",
+    content_type: str = HTML_UTF8,
+    chunked: bool = False,
+) -> DemoResponse:
     """An HTML response; ``text`` is encoded in ``charset`` (unencodable chars as references)."""
     body = text.encode(charset, "xmlcharrefreplace")
     return DemoResponse(status, [("Content-Type", content_type), *(headers or [])], body, chunked)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import UTC, datetime, timedelta, timezone
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 
 from lxml import etree
 
-from .dom import class_id, in_other_region, norm, xpath
+from .dom import class_id, in_other_region, norm, select, xpath
 from .structured import Structured, text_value
 
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
@@ -78,13 +79,13 @@ def site_offset(text: str) -> timezone | None:
     return timezone(timedelta(minutes=-minutes if raw[0] == "-" else minutes))
 
 
-def _aware(value: datetime, tz: timezone | None) -> datetime:
+def _aware(value: datetime, tz: tzinfo | None) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz or UTC)
     return value.astimezone(UTC)
 
 
-def parse_iso(raw: str, tz: timezone | None = None) -> datetime | None:
+def parse_iso(raw: str, tz: tzinfo | None = None) -> datetime | None:
     """ISO 8601 (and RFC 2822) timestamps; naive ones are read in the site's timezone."""
     text = norm(raw).translate(_DIGITS)
     if not text or len(text) > 64:
@@ -103,7 +104,7 @@ def parse_iso(raw: str, tz: timezone | None = None) -> datetime | None:
     return _aware(value, tz)
 
 
-def _parse_visible(text: str, tz: timezone | None) -> datetime | None:
+def _parse_visible(text: str, tz: tzinfo | None) -> datetime | None:
     """A date written for people ("June 18, 2024 - 14:35", "18/06/2024")."""
     text = text.translate(_DIGITS)
     for pattern in _VISIBLE:
@@ -127,7 +128,7 @@ def _parse_visible(text: str, tz: timezone | None) -> datetime | None:
     return None
 
 
-def _jsonld(data: Structured, key: str, tz: timezone | None) -> datetime | None:
+def _jsonld(data: Structured, key: str, tz: tzinfo | None) -> datetime | None:
     for node in (data.article, data.webpage):
         raw = text_value(node.get(key)) if node else ""
         if raw and (value := parse_iso(raw, tz)):
@@ -136,7 +137,7 @@ def _jsonld(data: Structured, key: str, tz: timezone | None) -> datetime | None:
 
 
 def _time_elements(
-    root: etree._Element, tz: timezone | None
+    root: etree._Element, tz: tzinfo | None
 ) -> tuple[datetime | None, datetime | None]:
     published = modified = None
     for el in xpath("//time[@datetime] | //*[@itemprop][@datetime]")(root):
@@ -169,8 +170,19 @@ def _kind(el: etree._Element) -> str:
     return "published"
 
 
+def _is_modified(attrs: str, text: str) -> bool:
+    """An update stamp: "Updated: …" text or a modified/updated class (not WordPress's
+    "entry-date updated" on the published time)."""
+    if _MODIFIED_TEXT.search(text[:30]):
+        return True
+    tokens = set(attrs.split())
+    if any("modified" in t or (t.startswith("updated") and t != "updated") for t in tokens):
+        return True
+    return "updated" in tokens and not tokens & {"published", "entry-date", "post-date"}
+
+
 def _visible(
-    root: etree._Element, tz: timezone | None
+    root: etree._Element, tz: tzinfo | None
 ) -> tuple[datetime | None, datetime | None]:
     published = modified = None
     for el in xpath("//body//*[@class or @id]")(root):
@@ -183,7 +195,7 @@ def _visible(
         value = _parse_visible(text, tz)
         if value is None:
             continue
-        if _MODIFIED_TEXT.search(text) or re.search(r"modified|(?<!entry-)updated", attrs):
+        if _is_modified(attrs, text):
             modified = modified or value
         else:
             published = published or value
@@ -198,7 +210,9 @@ def find_dates(
     url: str,
     page_text: str,
     sources: dict[str, str],
-    tz: timezone | None = None,
+    tz: tzinfo | None = None,
+    rules: tuple[Sequence[str], Sequence[str]] = ((), ()),
+    last_modified: datetime | None = None,
 ) -> tuple[datetime | None, datetime | None]:
     """(published_at, modified_at) in UTC, recording each one's source in `sources`."""
     tz = tz or site_offset(page_text)
@@ -208,6 +222,9 @@ def find_dates(
         if value is not None and name not in found:
             found[name] = value
             sources[name] = source
+
+    take("published_at", _by_rule(root, rules[0], tz), "rules")
+    take("modified_at", _by_rule(root, rules[1], tz), "rules")
 
     take("published_at", _jsonld(data, "datePublished", tz), "json-ld")
     take("modified_at", _jsonld(data, "dateModified", tz), "json-ld")
@@ -226,11 +243,38 @@ def find_dates(
         take("modified_at", mod, "time-element")
     if len(found) < 2:
         pub, mod = _visible(root, tz)
+        if tz is None and last_modified is not None and (pub or mod):
+            # No offset anywhere: a server whose Last-Modified is one of the shown (local)
+            # times tells the site's offset.
+            inferred = _offset_from(last_modified, [v for v in (mod, pub) if v])
+            if inferred is not None:
+                sources["timezone"] = "last-modified"
+                pub, mod = _visible(root, inferred)
         take("published_at", pub, "visible-text")
         take("modified_at", mod, "visible-text")
     if "published_at" not in found and (match := _URL_DATE.search(url)):
         take("published_at", datetime(*map(int, match.groups()), tzinfo=UTC), "url")
     return found.get("published_at"), found.get("modified_at")
+
+
+def _offset_from(last_modified: datetime, shown: list[datetime]) -> tzinfo | None:
+    """The UTC offset that turns a naive shown time into the Last-Modified instant."""
+    for value in shown:
+        delta = value - last_modified.replace(second=0, microsecond=0)
+        if delta and abs(delta) <= timedelta(hours=14) and not delta % timedelta(minutes=15):
+            return timezone(delta)
+    return None
+
+
+def _by_rule(root: etree._Element, specs: Sequence[str], tz: tzinfo | None) -> datetime | None:
+    for spec in specs:
+        for hit in select(root, spec):
+            if isinstance(hit, etree._Element):
+                hit = hit.get("datetime") or hit.get("content") or hit.text_content()
+            value = parse_iso(str(hit), tz)
+            if value is not None:
+                return value
+    return None
 
 
 def htmldate_published(page: str, url: str) -> datetime | None:

@@ -75,6 +75,13 @@ def css(expr: str) -> XPath:
     return CSSSelector(expr, translator="html")
 
 
+def select(root: etree._Element, spec: str) -> list:
+    """Matches of "css:…", "xpath:…" or a bare CSS selector."""
+    if spec.startswith("xpath:"):
+        return xpath(spec[6:])(root)
+    return css(spec.removeprefix("css:"))(root)
+
+
 def first_text(root: etree._Element, selector: XPath) -> str:
     """Normalized text of the first non-empty match (attribute or element)."""
     for hit in selector(root):
@@ -96,7 +103,7 @@ def class_id(el: etree._Element) -> str:
 # Class/id tokens of page regions that never hold the article itself.
 _REGION = re.compile(
     r"(?:^|[\s_-])(?:comments?|respond|related|relatedposts|yarpp|crp|sidebar|widget|widgets"
-    r"|menu|footer|colophon|site-header|navbar|popular|trending|most-read|recommended"
+    r"|menu|site-footer|colophon|site-header|navbar|popular|trending|most-read|recommended"
     r"|breadcrumbs?|pagination|jeg_footer|td-footer)(?:$|[\s_-])"
 )
 _REGION_TAGS = frozenset({"aside", "nav", "form"})

@@ -8,6 +8,7 @@ archived as sent.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
@@ -18,7 +19,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from crawler.signals import capture_archived
-from pipelines.warc import HttpExchange, WarcWriter
+from pipelines.warc import HttpExchange, WarcWriter, recover
 from pipelines.warc_records import host_header
 
 if TYPE_CHECKING:
@@ -113,7 +114,8 @@ class WarcCaptureMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
         settings = crawler.settings
-        if not settings.getbool("WARC_ENABLED"):
+        # Listing the middleware is asking for it: on unless WARC_ENABLED says otherwise.
+        if not settings.getbool("WARC_ENABLED", True):
             raise NotConfigured("WARC_ENABLED is off")
         warcinfo = {
             "operator": settings.get("WARC_OPERATOR") or "",
@@ -122,10 +124,10 @@ class WarcCaptureMiddleware:
             "http-header-user-agent": settings.get("USER_AGENT") or "",
         }
         middleware = cls(
-            settings.get("WARC_DIR"),
-            settings.get("WARC_PREFIX"),
-            max_size=settings.getint("WARC_MAX_SIZE"),
-            compress_level=settings.getint("WARC_COMPRESS_LEVEL"),
+            settings.get("WARC_DIR") or "data/warcs",
+            settings.get("WARC_PREFIX") or "newshub",
+            max_size=settings.getint("WARC_MAX_SIZE", 1_000_000_000),
+            compress_level=settings.getint("WARC_COMPRESS_LEVEL", 6),
             warcinfo=warcinfo,
             stats=crawler.stats,
             signals=crawler.signals,
@@ -136,6 +138,7 @@ class WarcCaptureMiddleware:
 
     def spider_opened(self, spider: Spider) -> None:
         self.spider = spider
+        self._recover_dead_files()
         warcinfo = {"spider": spider.name, **self.warcinfo}
         self.writer = WarcWriter(
             self.directory,
@@ -189,8 +192,27 @@ class WarcCaptureMiddleware:
             "size": len(exchange.body),
         }
         if self.signals is not None:
-            self.signals.send_catch_log(signal=capture_archived, capture=capture, spider=self.spider)
+            self.signals.send_catch_log(
+                signal=capture_archived, capture=capture, spider=self.spider
+            )
         return response
+
+    def _recover_dead_files(self) -> None:
+        """Close files a killed earlier run left ``.open``; live writers' files are locked."""
+        if not os.path.isdir(self.directory):
+            return
+        for result in recover(self.directory):
+            if result.action == "locked":
+                continue
+            logger.warning(
+                "WARC recovery: %s %s (%d records kept, %d bytes dropped)",
+                result.action,
+                result.path,
+                result.records,
+                result.dropped_bytes,
+            )
+            if self.stats is not None:
+                self.stats.inc_value(f"warc/recovery/{result.action}")
 
     def _update_stats(self, writer: WarcWriter) -> None:
         if self.stats is not None:

@@ -1,0 +1,51 @@
+"""The baseline: a bare Scrapy link-following crawl of the same site, no pipelines, no WARC.
+
+Run by bench/crawl.py in its own process: python bench/bare_spider.py URL CONCURRENCY
+"""
+
+from __future__ import annotations
+
+import sys
+from urllib.parse import urlsplit
+
+from scrapy import Spider
+from scrapy.crawler import CrawlerProcess
+from scrapy.linkextractors import LinkExtractor
+
+
+class BareSpider(Spider):
+    name = "bare"
+
+    def __init__(self, url: str, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.start_urls = [url]
+        self.allowed_domains = [urlsplit(url).hostname or ""]
+        self.links = LinkExtractor(allow_domains=self.allowed_domains)
+
+    def parse(self, response):  # type: ignore[no-untyped-def]
+        if "/20" in response.url:  # dated permalinks are articles on the demo hub
+            yield {"url": response.url}
+        for link in self.links.extract_links(response):
+            yield response.follow(link.url)
+
+
+def main() -> None:
+    url, concurrency = sys.argv[1], int(sys.argv[2])
+    process = CrawlerProcess(
+        {
+            "LOG_LEVEL": "WARNING",
+            "CONCURRENT_REQUESTS": concurrency,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+            "ROBOTSTXT_OBEY": True,
+            "TELNETCONSOLE_ENABLED": False,
+        }
+    )
+    crawler = process.create_crawler(BareSpider)
+    process.crawl(crawler, url=url)
+    process.start()
+    stats = crawler.stats.get_stats()  # type: ignore[union-attr]
+    print(stats.get("downloader/response_count", 0), stats.get("item_scraped_count", 0))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""Which news agency a hub credits for an article.
+
+Hubs republish (often machine-translate) agency copy and say so in a credit line ("… has
+translated this news from the source of Tasnim News Agency", "Source: IRNA"). That explicit line
+wins; otherwise the first in-body "according to / quoting X news agency" mention names the
+agency. Names are normalized against a small list so "Tasnim news agency" == "Tasnim News Agency".
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+
+from lxml import etree
+
+from .dom import in_other_region, iter_text_nodes, norm
+
+_KNOWN = {
+    "Tasnim News Agency": "tasnim|tasnim news|tasnim news agency|tasnimnews|خبرگزاری تسنیم|تسنیم",
+    "IRNA": "irna|irna news agency|islamic republic news agency|ایرنا|خبرگزاری جمهوری اسلامی",
+    "Mehr News Agency": "mehr|mehr news|mehr news agency|mehrnews|خبرگزاری مهر",
+    "Fars News Agency": "fars|fars news|fars news agency|farsnews|خبرگزاری فارس",
+    "ISNA": "isna|isna news agency|iranian students news agency|iranian students' news agency"
+    "|ایسنا",
+    "ILNA": "ilna|iranian labour news agency|ایلنا",
+    "IRIB News": "irib|irib news|irib news agency",
+    "Press TV": "press tv|presstv",
+    "Reuters": "reuters|thomson reuters",
+    "AFP": "afp|agence france-presse|agence france presse|france-presse|france presse",
+    "AP": "ap|associated press|the associated press",
+    "Xinhua": "xinhua|xinhua news agency",
+    "TASS": "tass|itar-tass|tass news agency",
+    "RIA Novosti": "ria novosti|novosti|ria|novosti news agency|ria novosti news agency",
+    "Sputnik": "sputnik|sputnik news",
+    "Anadolu Agency": "anadolu|anadolu agency|anadolu news agency|aa",
+    "Al Jazeera": "al jazeera|aljazeera",
+    "Yonhap": "yonhap|yonhap news agency",
+    "KCNA": "kcna|korean central news agency",
+    "SANA": "sana|syrian arab news agency",
+    "Kyodo News": "kyodo|kyodo news",
+    "dpa": "dpa|deutsche presse-agentur",
+    "EFE": "efe",
+    "ANSA": "ansa",
+    "Bloomberg": "bloomberg",
+}
+_ALIASES = {a: name for name, aliases in _KNOWN.items() for a in aliases.split("|")}
+# Short acronyms only count in upper case ("AP", not "ap" inside a sentence).
+_ACRONYMS = {a for a in _ALIASES if len(a) <= 4 and a.isascii()}
+
+_CREDIT = [
+    re.compile(
+        r"translated\s+(?:this|the)\s+(?:news|article|report|story|text|content|piece)\s+from"
+        r"\s+(?:the\s+)?(?:(?:source|website|site)\s+of\s+)?(?:the\s+)?(?P<name>[^.;|]{2,80})",
+        re.I,
+    ),
+    re.compile(
+        r"(?:reported|published|republished|wrote)\s+(?:this|the)\s+(?:news|article|report|story)"
+        r"\s+(?:quoting|citing|from)\s+(?:the\s+)?(?P<name>[^.;|]{2,80})",
+        re.I,
+    ),
+    re.compile(r"^(?:news\s+)?(?:source|sources|منبع|المصدر)\s*[:：]\s*(?P<name>.{2,80})$", re.I),
+    re.compile(
+        r"originally\s+(?:published|appeared)\s+(?:by|in|on|at)\s+(?:the\s+)?(?P<name>[^.;|]{2,80})",
+        re.I,
+    ),
+    re.compile(r"^(?:courtesy(?:\s+of)?|via)\s*[:：]?\s+(?P<name>.{2,80})$", re.I),
+    re.compile(r"از\s+منبع\s+(?P<name>.{2,60}?)\s+(?:ترجمه|بازنشر|منتشر)"),
+]
+_CREDIT_KEY = re.compile(
+    r"translated|source|originally|courtesy|via|quoting|citing|منبع|المصدر", re.I
+)
+_MENTION = re.compile(
+    r"\b(?:according\s+to|quoting|citing|as\s+reported\s+by|reported\s+by|به\s+گزارش)\b", re.I
+)
+_GENERIC = re.compile(r"((?:[A-Z][\w'’&.-]*\s+){1,4})(?i:news\s+agency)\b")
+
+
+@functools.cache
+def _alias_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    words = sorted((a for a in _ALIASES if a not in _ACRONYMS), key=len, reverse=True)
+    loose = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)", re.I)
+    upper = sorted((a.upper() for a in _ACRONYMS), key=len, reverse=True)
+    strict = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, upper)) + r")(?![\w-])")
+    return loose, strict
+
+
+def normalize(name: str) -> str:
+    """The canonical spelling of a known agency, else the cleaned name as written."""
+    name = norm(name).strip(" \t©\"'“”«»()[]:-–—,.")
+    name = re.sub(r"^(?:the|©)\s+", "", name, flags=re.I)
+    name = re.sub(r"\s+(?:website|web\s*site|site)$", "", name, flags=re.I)
+    key = name.casefold().replace("’", "'")
+    if key in _ALIASES:
+        return _ALIASES[key]
+    return name
+
+
+def credit_match(line: str) -> str | None:
+    """The agency named by an explicit credit line, or None."""
+    if len(line) > 300 or not _CREDIT_KEY.search(line):
+        return None
+    for pattern in _CREDIT:
+        match = pattern.search(line)
+        if match:
+            name = normalize(match.group("name"))
+            if name and len(name.split()) <= 8:
+                return name
+    return None
+
+
+def find_credit(root: etree._Element) -> tuple[str, str] | None:
+    """(agency, raw line) from the first explicit credit line outside comments and sidebars."""
+    seen: set[int] = set()
+    for text, owner in iter_text_nodes(root):
+        if not _CREDIT_KEY.search(text):
+            continue
+        block = owner
+        while block.tag in _INLINE and block.getparent() is not None:
+            block = block.getparent()
+        if id(block) in seen:
+            continue
+        seen.add(id(block))
+        line = norm(block.text_content())
+        name = credit_match(line)
+        if name and not in_other_region(block):
+            return name, line
+    return None
+
+
+_INLINE = frozenset({"a", "b", "strong", "em", "i", "span", "small", "font", "u", "sup", "sub"})
+
+
+def find_mention(blocks: Iterable[str]) -> tuple[str, str] | None:
+    """(agency, sentence) from an in-body "according to … X news agency" style mention."""
+    loose, strict = _alias_patterns()
+    for block in blocks:
+        trigger = _MENTION.search(block)
+        if not trigger:
+            continue
+        window = block[trigger.end() : trigger.end() + 240]
+        hits = [m for m in (loose.search(window), strict.search(window)) if m]
+        if hits:
+            first = min(hits, key=lambda m: m.start())
+            return normalize(first.group(0)), block
+        generic = _GENERIC.search(window)
+        if generic:
+            return normalize(generic.group(1).strip() + " News Agency"), block
+    return None

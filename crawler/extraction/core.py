@@ -1,0 +1,262 @@
+"""`extract()`: one page in, one `Article` out, parsed once and never raising."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+
+from lxml import etree
+
+from . import agency as agency_mod
+from . import body as body_mod
+from . import dates, fields, language, structured, urls
+from .article import Article
+from .decode import decode, header, looks_binary
+from .dom import body_of, norm, parse, select, xpath
+from .rules import SiteRules
+
+EXTRACTOR_VERSION = "newshub-extract/1"
+_NO_RULES = SiteRules()
+
+
+def extract(
+    html: bytes | str,
+    url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    rules: SiteRules | None = None,
+) -> Article:
+    """Extract an article; hostile input gives an empty or partial Article with `problems`."""
+    article = Article(url=str(url or ""), extractor_version=EXTRACTOR_VERSION)
+    try:
+        _extract(article, html, article.url, headers, rules or _NO_RULES)
+    except Exception as exc:  # the contract is "never raises": record and return what we have
+        article.problems.append(f"extractor error: {type(exc).__name__}: {exc}"[:300])
+    return article
+
+
+def _extract(
+    art: Article, html: bytes | str, url: str, headers: Mapping[str, str] | None, rules: SiteRules
+) -> None:
+    problems, sources = art.problems, art.sources
+    art.url = urls.clean(url) if url else url
+    if isinstance(html, bytes | bytearray | memoryview):
+        data = bytes(html)
+        if not data.strip():
+            problems.append("empty document")
+            return
+        if reason := looks_binary(data):
+            problems.append(reason)
+            return
+        text, codec = decode(data, headers, problems)
+        sources["encoding"] = codec
+    elif isinstance(html, str):
+        text = html
+    else:
+        problems.append(f"unsupported input type {type(html).__name__}")
+        return
+    root = parse(text, problems)
+    if root is None:
+        return
+    base = _base(root, url)
+    data = structured.read(root, problems)
+    art.url = _canonical(root, data, url, sources)
+
+    site_names = data.site_names
+    art.title, sources["title"] = fields.find_title(root, data, rules.title, site_names)
+    art.category, sources["category"] = fields.find_category(
+        root, data, rules.category, art.title
+    )
+    art.tags, sources["tags"] = fields.find_tags(root, data, rules.tags, art.category)
+    art.author, sources["author"] = fields.find_author(root, data, rules.author, site_names)
+    art.lead, sources["lead"] = fields.find_lead(root, data, rules.lead)
+    tz = rules.tz() if rules.timezone else None
+    art.published_at, art.modified_at = dates.find_dates(
+        root,
+        data,
+        art.url or url,
+        text,
+        sources,
+        tz=tz,
+        rules=(rules.date, rules.modified),
+        last_modified=_http_date(header(headers, "last-modified")),
+    )
+
+    credit = _rule_agency(root, rules) or agency_mod.find_credit(root)
+    container, walk = _body(art, root, text, url, base, rules)
+    blocks = art.body.split("\n\n") if art.body else []
+    if credit is None and walk.credits:
+        line = walk.credits[0]
+        credit = (agency_mod.credit_match(line) or "", line)
+    if credit is None and (mention := agency_mod.find_mention(blocks[:2] + blocks[-1:])):
+        credit = mention
+        sources["agency"] = "body-mention"
+    if credit is not None and credit[0]:
+        art.agency, art.agency_line = credit
+        sources.setdefault("agency", "credit-line")
+
+    declared = rules.language or _declared_language(root, data, headers)
+    art.language = language.primary(declared) if declared else None
+    sources["language"] = "declared" if art.language else ""
+    if art.language is None:
+        art.language = language.detect(" ".join(filter(None, (art.title, art.body))))
+        sources["language"] = "detected" if art.language else ""
+
+    if rules.image and (hits := [h for s in rules.image for h in select(root, s)]):
+        hit = hits[0]
+        raw = hit if isinstance(hit, str) else hit.get("src") or hit.get("content")
+        art.image, sources["image"] = urls.absolute(raw, base), "rules"
+    if not art.image:
+        art.image, sources["image"] = fields.find_image(root, data, container, base)
+    art.links = _links(walk.links + walk.related_links + _related_outside(root, base), art.url)
+
+    if art.published_at is None:
+        art.published_at = dates.htmldate_published(text, url)
+        if art.published_at is not None:
+            sources["published_at"] = "htmldate"
+    for name in [k for k, v in sources.items() if not v]:
+        del sources[name]
+    if not art.body:
+        problems.append("no article body found")
+    if not art.title:
+        problems.append("no title found")
+
+
+class _Walked:
+    """What the body step hands back: links and credit lines it saw."""
+
+    def __init__(self) -> None:
+        self.links: list[str] = []
+        self.related_links: list[str] = []
+        self.credits: list[str] = []
+
+
+def _body(
+    art: Article, root: etree._Element, text: str, url: str, base: str, rules: SiteRules
+) -> tuple[etree._Element | None, _Walked]:
+    out = _Walked()
+    found = body_mod.find_container(root, rules.body)
+    removed: set[etree._Element] = set()
+    for spec in rules.remove:
+        removed.update(h for h in select(root, spec) if isinstance(h, etree._Element))
+    container = found[0] if found else None
+    blocks: list[str] = []
+    if container is not None:
+        walk = body_mod.walk(container, base, removed)
+        blocks, related, credits = body_mod.clean_blocks(
+            walk.blocks,
+            title=art.title,
+            category=art.category,
+            is_credit=agency_mod.credit_match,
+        )
+        out.links, out.related_links = walk.links, walk.related_links + related
+        out.credits = [b.text for b in credits]
+        art.sources["body"] = f"container:{found[1]}" if found else "container"
+    if not blocks:
+        if container is not None:
+            art.problems.append("content container held no text; used trafilatura")
+        blocks = _clean_texts(body_mod.trafilatura_blocks(text, url), art, out)
+        art.sources["body"] = "trafilatura"
+    if not blocks and (fallback := body_mod.paragraph_container(body_of(root))) is not None:
+        walk = body_mod.walk(fallback, base, removed)
+        blocks, _, _ = body_mod.clean_blocks(
+            walk.blocks, title=art.title, category=art.category, is_credit=agency_mod.credit_match
+        )
+        container = fallback
+        art.sources["body"] = "paragraphs"
+    if blocks and art.lead and norm(blocks[0]) == norm(art.lead) and len(blocks) > 1:
+        blocks = blocks[1:]
+    art.body = "\n\n".join(blocks) or None
+    return container, out
+
+
+def _clean_texts(texts: list[str], art: Article, out: _Walked) -> list[str]:
+    blocks = [body_mod.Block(t, "p") for t in texts]
+    kept, _, credits = body_mod.clean_blocks(
+        blocks, title=art.title, category=art.category, is_credit=agency_mod.credit_match
+    )
+    out.credits = [b.text for b in credits]
+    return kept
+
+
+def _rule_agency(root: etree._Element, rules: SiteRules) -> tuple[str, str] | None:
+    for spec in rules.agency:
+        for hit in select(root, spec):
+            line = norm(hit if isinstance(hit, str) else hit.text_content())
+            if line:
+                return agency_mod.credit_match(line) or agency_mod.normalize(line), line
+    return None
+
+
+def _http_date(value: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _base(root: etree._Element, url: str) -> str:
+    href = next(iter(xpath("//head/base/@href")(root)), None)
+    return (urls.absolute(str(href), url) if href else None) or url
+
+
+def _canonical(
+    root: etree._Element, data: structured.Structured, url: str, sources: dict[str, str]
+) -> str:
+    """rel=canonical, else og:url, else the page URL; only on the page's own site."""
+    page = urls.clean(url) if url else url
+    hrefs = xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href")
+    for raw, source in (
+        (next(iter(hrefs(root)), ""), "canonical"),
+        (data.first_meta("og:url"), "og:url"),
+    ):
+        target = urls.absolute(str(raw), url) if raw else None
+        if target and (not url or urls.same_site(target, url)):
+            sources["url"] = source
+            return urls.clean(target)
+    sources["url"] = "page"
+    return page
+
+
+def _declared_language(
+    root: etree._Element, data: structured.Structured, headers: Mapping[str, str] | None
+) -> str | None:
+    for value in (
+        root.get("lang"),
+        root.get("xml:lang"),
+        header(headers, "content-language"),
+        data.first_meta("og:locale", "content-language", "language", "dc.language"),
+    ):
+        if language.primary(value):
+            return value
+    return None
+
+
+def _related_outside(root: etree._Element, base: str) -> list[str]:
+    """Links of related-posts blocks that sit outside the content container."""
+    out: list[str] = []
+    expr = "//*[contains(@class, 'related') or contains(@id, 'related')]"
+    seen: list[etree._Element] = []
+    for el in xpath(expr)(root):
+        if not body_mod._RELATED.search(f"{el.get('class', '')} {el.get('id', '')}".lower()):
+            continue
+        if any(parent in seen for parent in el.iterancestors()):
+            continue
+        seen.append(el)
+        out.extend(u for a in el.iter("a") if (u := urls.absolute(a.get("href"), base)))
+    return out
+
+
+def _links(found: list[str], page: str) -> list[str]:
+    out: dict[str, None] = {}
+    for url in found:
+        if urls.is_action(url):
+            continue
+        cleaned = urls.clean(url)
+        if cleaned != page:
+            out.setdefault(cleaned)
+    return list(out)
