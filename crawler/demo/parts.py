@@ -223,6 +223,8 @@ def jsonld_graph(c: ArticleParts) -> dict:
 
 
 def head_meta(c: ArticleParts) -> str:
+    """Head tags: canonical, shortlink, description, OpenGraph (some pages) and the Yoast-style
+    JSON-LD graph (jnews/generatepress pages; tagdiv puts its JSON-LD in the body)."""
     a = c.art
     out = [
         f'<link rel="canonical" href="{c.url}">',

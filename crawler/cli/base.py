@@ -1,0 +1,85 @@
+"""The `newshub` command line: thin wrappers over library functions.
+
+Every expected failure (bad config, unreachable database or site) ends in one line on stderr
+and a non-zero exit; tracebacks are for bugs, and even those are folded unless asked for.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from crawler import __version__
+from crawler.config import Paths, Source, config_path, load_sources, resolve_paths
+from crawler.errors import NewshubError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EX_SOFTWARE = 70  # sysexits: an internal error
+
+
+class NewshubGroup(click.Group):
+    """Turns newshub's own exceptions into `Error: <one line>` and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NewshubError as exc:
+            raise click.ClickException(str(exc)) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            raise click.Abort() from None
+        except Exception as exc:
+            if os.environ.get("NEWSHUB_DEBUG"):
+                raise
+            click.echo(
+                f"Error: unexpected {type(exc).__name__}: {exc} "
+                "(set NEWSHUB_DEBUG=1 for the traceback)",
+                err=True,
+            )
+            sys.exit(EX_SOFTWARE)
+
+
+class Context:
+    """What every command may need, resolved lazily so `--help` never touches the disk."""
+
+    def __init__(self, config: str | None) -> None:
+        self.config = config
+
+    def paths(self) -> Paths:
+        return resolve_paths()
+
+    def sources(self, required: bool = True) -> dict[str, Source]:
+        return load_sources(config_path(self.config), required=required)
+
+    def engine(self) -> Any:
+        from pipelines.db import open_engine
+
+        return open_engine(self.paths().database_url)
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+def source_option(f: F) -> F:
+    """`--source NAME`, shared by the commands that filter by source."""
+    return click.option("--source", "-s", metavar="NAME", help="Only this source.")(f)
+
+
+@click.group(cls=NewshubGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "-c",
+    metavar="PATH",
+    help="Sources file (default: $NEWSHUB_CONFIG or ./newshub.toml).",
+)
+@click.version_option(__version__, prog_name="newshub")
+@click.pass_context
+def main(ctx: click.Context, config: str | None) -> None:
+    """Crawl news hubs into WARC files and a queryable article database."""
+    ctx.obj = Context(config)

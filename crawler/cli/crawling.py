@@ -1,0 +1,98 @@
+"""`newshub crawl`, `newshub demo` and `newshub sources`."""
+
+from __future__ import annotations
+
+import click
+
+from crawler.cli.base import Context, main, pass_context
+from crawler.config import ConfigError
+
+
+@main.command()
+@pass_context
+def sources(obj: Context) -> None:
+    """List the configured sources."""
+    configured = obj.sources()
+    if not configured:
+        click.echo("no sources configured")
+        return
+    for source in configured.values():
+        schedule = source.schedule or "-"
+        click.echo(f"{source.name}\t{source.home}\t{schedule}\t{','.join(source.domains)}")
+
+
+@main.command()
+@click.argument("source_name", required=False, metavar="SOURCE")
+@click.option("--url", metavar="HOME_URL", help="Crawl a hub that is not in the config file.")
+@click.option("--name", metavar="NAME", help="Source name for --url (default: the host).")
+@click.option("--max-articles", type=click.IntRange(min=1), help="Stop after N articles.")
+@click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight per site.")
+@click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests.")
+@click.option(
+    "--trigger",
+    type=click.Choice(["manual", "cron", "daemon"]),
+    default="manual",
+    help="What started this run (recorded in crawl_runs).",
+)
+@click.option("--verbose", "-v", is_flag=True, help="Show Scrapy's log.")
+@pass_context
+def crawl(
+    obj: Context,
+    source_name: str | None,
+    url: str | None,
+    name: str | None,
+    max_articles: int | None,
+    concurrency: int | None,
+    delay: float | None,
+    trigger: str,
+    verbose: bool,
+) -> None:
+    """Crawl SOURCE from the config file, or an ad-hoc hub given with --url."""
+    if bool(source_name) == bool(url):
+        raise click.UsageError("give either SOURCE or --url HOME_URL")
+    from crawler.config import adhoc_source
+    from crawler.runner import CrawlOptions, crawl
+
+    if url:
+        source = adhoc_source(url, name)
+    else:
+        configured = obj.sources()
+        if source_name not in configured:
+            known = ", ".join(sorted(configured)) or "none configured"
+            raise ConfigError(f"no source named {source_name!r} (known: {known})")
+        source = configured[source_name]
+    options = CrawlOptions(
+        max_articles=max_articles,
+        concurrency=concurrency,
+        delay=delay,
+        trigger=trigger,
+        progress=True,
+        log_level="INFO" if verbose else "WARNING",
+    )
+    summary = crawl(source, obj.paths(), options)
+    for line in summary.lines():
+        click.echo(line)
+
+
+@main.command()
+@click.option("--articles", type=click.IntRange(min=1, max=5000), default=60, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True, help="Demo site generator seed.")
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=0, help="0: any free port.")
+@pass_context
+def demo(obj: Context, articles: int, seed: int, port: int) -> None:
+    """Serve the bundled demo hub on 127.0.0.1 and crawl it with the default settings."""
+    from crawler.config import adhoc_source
+    from crawler.demo.server import DemoServer
+    from crawler.demo.site import DemoHub
+    from crawler.runner import CrawlOptions, crawl
+    from pipelines.db import safe_url
+
+    paths = obj.paths()
+    with DemoServer(DemoHub(articles=articles, seed=seed), port=port) as server:
+        click.echo(f"demo hub at {server.url}/ ({articles} articles)")
+        source = adhoc_source(server.url + "/", "demo")
+        summary = crawl(source, paths, CrawlOptions(concurrency=8, delay=0, progress=True))
+    for line in summary.lines():
+        click.echo(line)
+    click.echo(f"WARC files in {paths.warc_dir}/, database at {safe_url(paths.database_url)}")
+    click.echo("next: newshub export --source demo | head -n 3")
