@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
@@ -38,7 +39,9 @@ class CrawlOptions:
     delay: float | None = None
     trigger: str = "manual"
     progress: bool = False
-    log_level: str = "WARNING"
+    # Scrapy's log goes to <data>/logs/SOURCE-RUN.log at this level, or to stderr with verbose.
+    log_level: str = "INFO"
+    verbose: bool = False
     # Extra Scrapy settings (tests and benchmarks use this; users use newshub.toml).
     settings: dict[str, Any] = dataclasses.field(default_factory=dict)
 
@@ -91,8 +94,10 @@ def build_settings(
         "DB_SOURCE_ID": source_id,
         "DB_RUN_ID": run_id,
         "HUB_MAX_ARTICLES": options.max_articles or source.max_articles,
-        "PROGRESS_ENABLED": options.progress,
+        "PROGRESS_ENABLED": options.progress and not options.verbose,
         "LOG_LEVEL": options.log_level,
+        "LOG_FILE": None if options.verbose else str(log_path(paths, source, run_id)),
+        "LOG_FILE_APPEND": False,
     }
     concurrency = options.concurrency or source.concurrency
     if concurrency:
@@ -110,6 +115,11 @@ def build_settings(
     return settings
 
 
+def log_path(paths: Paths, source: Source, run_id: int) -> Path:
+    """Where a run's Scrapy log goes when it is not shown on stderr."""
+    return paths.data_dir / "logs" / f"{source.name}-{run_id}.log"
+
+
 def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> CrawlSummary:
     """Crawl one source into the WARC folder and the database; raises CrawlFailed on failure."""
     options = options or CrawlOptions()
@@ -124,11 +134,13 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
     settings = build_settings(
         source, paths, options, source_id=source_id, run_id=run_id, run_uuid=run_uuid
     )
+    if not options.verbose:
+        log_path(paths, source, run_id).parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     stats: dict[str, Any] = {}
     spider: HubSpider | None = None
     try:
-        process = CrawlerProcess(settings, install_root_handler=True)
+        process = CrawlerProcess(settings)
         crawler = process.create_crawler(HubSpider)
         process.crawl(crawler, source=source)
         process.start()
@@ -153,7 +165,10 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
         )
         engine.dispose()
     if summary.status != "finished":
-        raise CrawlFailed(summary.error or f"crawl ended: {summary.reason}")
+        reason = summary.error or f"crawl ended: {summary.reason}"
+        if not options.verbose:
+            reason += f" (log: {log_path(paths, source, run_id)})"
+        raise CrawlFailed(reason)
     return summary
 
 

@@ -48,7 +48,7 @@ SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 # Twisted's asyncio reactor, so pipelines can hand blocking work to threads with asyncio.
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
-# Keep Scrapy's own logging at INFO; the CLI lowers it when not attached to a terminal.
+# Scrapy log level; `newshub crawl` writes the log to <data>/logs/SOURCE-RUN.log unless -v.
 LOG_LEVEL = "INFO"
 # Stable request fingerprints across Scrapy versions.
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

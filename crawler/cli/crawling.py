@@ -34,7 +34,9 @@ def sources(obj: Context) -> None:
     default="manual",
     help="What started this run (recorded in crawl_runs).",
 )
-@click.option("--verbose", "-v", is_flag=True, help="Show Scrapy's log.")
+@click.option(
+    "--verbose", "-v", is_flag=True, help="Show Scrapy's log on stderr instead of a log file."
+)
 @pass_context
 def crawl(
     obj: Context,
@@ -67,7 +69,7 @@ def crawl(
         delay=delay,
         trigger=trigger,
         progress=True,
-        log_level="INFO" if verbose else "WARNING",
+        verbose=verbose,
     )
     summary = crawl(source, obj.paths(), options)
     for line in summary.lines():
