@@ -34,6 +34,11 @@ class NewshubGroup(click.Group):
             raise
         except KeyboardInterrupt:
             raise click.Abort() from None
+        except BrokenPipeError:
+            # `newshub export | head`: the reader left; stop quietly like other Unix tools.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
         except Exception as exc:
             if os.environ.get("NEWSHUB_DEBUG"):
                 raise

@@ -79,7 +79,13 @@ def crawl(
 @main.command()
 @click.option("--articles", type=click.IntRange(min=1, max=5000), default=60, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True, help="Demo site generator seed.")
-@click.option("--port", type=click.IntRange(min=0, max=65535), default=0, help="0: any free port.")
+@click.option(
+    "--port",
+    type=click.IntRange(min=0, max=65535),
+    default=8765,
+    show_default=True,
+    help="A fixed port keeps article URLs stable across demo runs (0: any free port).",
+)
 @pass_context
 def demo(obj: Context, articles: int, seed: int, port: int) -> None:
     """Serve the bundled demo hub on 127.0.0.1 and crawl it with the default settings."""
@@ -90,7 +96,14 @@ def demo(obj: Context, articles: int, seed: int, port: int) -> None:
     from pipelines.db import safe_url
 
     paths = obj.paths()
-    with DemoServer(DemoHub(articles=articles, seed=seed), port=port) as server:
+    server = DemoServer(DemoHub(articles=articles, seed=seed), port=port)
+    try:
+        server.start()
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot serve the demo hub on 127.0.0.1:{port}: {exc.strerror} (try --port 0)"
+        ) from None
+    with server:
         click.echo(f"demo hub at {server.url}/ ({articles} articles)")
         source = adhoc_source(server.url + "/", "demo")
         summary = crawl(source, paths, CrawlOptions(concurrency=8, delay=0, progress=True))
