@@ -20,10 +20,14 @@ class BareSpider(Spider):
         super().__init__(**kwargs)
         self.start_urls = [url]
         self.allowed_domains = [urlsplit(url).hostname or ""]
-        self.links = LinkExtractor(allow_domains=self.allowed_domains)
+        # Offsite filtering is OffsiteMiddleware's job (LinkExtractor's domain check sees ports).
+        self.links = LinkExtractor()
+        # Distinct article URLs (without query strings): what the crawl actually found.
+        self.articles: set[str] = set()
 
     def parse(self, response):  # type: ignore[no-untyped-def]
         if "/20" in response.url:  # dated permalinks are articles on the demo hub
+            self.articles.add(response.url.split("?")[0])
             yield {"url": response.url}
         for link in self.links.extract_links(response):
             yield response.follow(link.url)
@@ -44,7 +48,7 @@ def main() -> None:
     process.crawl(crawler, url=url)
     process.start()
     stats = crawler.stats.get_stats()  # type: ignore[union-attr]
-    print(stats.get("downloader/response_count", 0), stats.get("item_scraped_count", 0))
+    print(stats.get("downloader/response_count", 0), len(crawler.spider.articles))  # type: ignore[union-attr]
 
 
 if __name__ == "__main__":

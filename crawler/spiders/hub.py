@@ -12,9 +12,10 @@ import logging
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Response, TextResponse
 
@@ -54,6 +55,7 @@ class HubSpider(scrapy.Spider):
         self.tracking_params: list[str] = []
         self.articles_seen = 0
         self.seed_error: str | None = None
+        self.obey_robots = True
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -62,6 +64,8 @@ class HubSpider(scrapy.Spider):
         spider.max_articles = settings.getint("HUB_MAX_ARTICLES") or spider.max_articles
         spider.max_listing_pages = settings.getint("HUB_MAX_LISTING_PAGES")
         spider.tracking_params = settings.getlist("HUB_TRACKING_PARAMS")
+        spider.obey_robots = settings.getbool("ROBOTSTXT_OBEY")
+        crawler.signals.connect(spider.robots_received, signal=signals.response_received)
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
@@ -69,7 +73,8 @@ class HubSpider(scrapy.Spider):
         yield scrapy.Request(
             home, callback=self.parse_page, errback=self.seed_failed, meta={"hops": ""}
         )
-        yield self._request(urljoin(home, "/robots.txt"), self.parse_robots, "P")
+        if not self.obey_robots:  # else RobotsTxtMiddleware fetches it: see robots_received
+            yield self._request(urljoin(home, "/robots.txt"), self.parse_robots, "P")
         for url in self.source.sitemaps:
             yield self._request(url, self.parse_sitemap, "", DISCOVERY_PRIORITY)
         for url in self.source.feeds:
@@ -79,6 +84,22 @@ class HubSpider(scrapy.Spider):
         """Remember why the home page could not be fetched; the runner reports it."""
         self.seed_error = failure.getErrorMessage() or repr(failure.value)
         logger.error("cannot fetch %s: %s", self.source.home, self.seed_error)
+
+    def robots_received(self, response: Response, request: scrapy.Request) -> None:
+        """Read `Sitemap:` lines from the robots.txt that RobotsTxtMiddleware fetched.
+
+        Saves a second fetch of robots.txt per crawl; the middleware's request is marked
+        `dont_obey_robotstxt` and never reaches a spider callback.
+        """
+        if (
+            not request.meta.get("dont_obey_robotstxt")
+            or urlsplit(request.url).path != "/robots.txt"
+        ):
+            return
+        if not on_domains(request.url, self.allowed_domains):
+            return
+        for sitemap_request in self.parse_robots(response):
+            self.crawler.engine.crawl(sitemap_request)  # type: ignore[union-attr]
 
     def parse_robots(self, response: Response) -> Iterable[scrapy.Request]:
         sitemaps = robots_sitemaps(response.body) if response.status == 200 else []
