@@ -142,9 +142,14 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
     try:
         process = CrawlerProcess(settings)
         crawler = process.create_crawler(HubSpider)
-        process.crawl(crawler, source=source)
+        failures: list[str] = []
+        process.crawl(crawler, source=source).addErrback(
+            lambda failure: failures.append(f"{failure.type.__name__}: {failure.getErrorMessage()}")
+        )
         process.start()
-        stats = crawler.stats.get_stats() if crawler.stats else {}
+        if failures:
+            stats["newshub/startup_error"] = failures[0]
+        stats.update(crawler.stats.get_stats() if crawler.stats else {})
         spider = crawler.spider  # type: ignore[assignment]
     finally:
         summary = _summarize(source, run_id, stats, spider, time.monotonic() - started)
@@ -182,7 +187,9 @@ def _summarize(
     reason = str(stats.get("finish_reason", "interrupted"))
     pages = int(stats.get("downloader/response_count", 0))
     error = None
-    if spider is not None and spider.seed_error and pages == 0:
+    if stats.get("newshub/startup_error"):
+        error = f"crawl could not start: {stats['newshub/startup_error']}"
+    elif spider is not None and spider.seed_error and pages == 0:
         error = f"cannot reach {source.home}: {spider.seed_error}"
     elif stats.get("newshub/db_errors"):
         error = f"database writes failed: {stats['newshub/db_errors'][0]}"

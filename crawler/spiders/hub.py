@@ -56,6 +56,10 @@ class HubSpider(scrapy.Spider):
         self.articles_seen = 0
         self.seed_error: str | None = None
         self.obey_robots = True
+        # URLs this process already requested: most links on a hub page repeat (menus,
+        # related posts), and skipping them here saves building and fingerprinting a Request.
+        # Scrapy's dupefilter (or scrapy-redis's, shared by many crawlers) stays the authority.
+        self.requested: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -168,6 +172,8 @@ class HubSpider(scrapy.Spider):
         if is_denied(url) or not on_domains(url, self.allowed_domains):
             return None
         url = clean_url(url, self.tracking_params)
+        if url in self.requested:
+            return None
         if self.max_listing_pages and page_number(url) > self.max_listing_pages:
             return None
         priority = ARTICLE_PRIORITY if looks_like_article(url) else 0
@@ -180,4 +186,5 @@ class HubSpider(scrapy.Spider):
         self, url: str, callback: Any, referrer: Response | str, priority: int = 0
     ) -> scrapy.Request:
         hops = referrer if isinstance(referrer, str) else referrer.meta.get("hops", "") + "L"
+        self.requested.add(url)
         return scrapy.Request(url, callback=callback, priority=priority, meta={"hops": hops})

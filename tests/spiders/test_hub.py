@@ -109,6 +109,7 @@ def test_no_junk_urls_were_fetched(crawled: Crawled) -> None:
     fetched = [target for _, target, _ in crawled.server.requests]
     for marker in ("share=", "replytocom=", "wp-login.php", "utm_", "wp-admin"):
         assert not [t for t in fetched if marker in t], marker
+    assert fetched.count("/robots.txt") == 1, "robots.txt is fetched once per crawl"
 
 
 def test_every_capture_resolves_to_its_warc_record(crawled: Crawled) -> None:
