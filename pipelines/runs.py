@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, insert, select, update
 
 from crawler.config import Source
 from pipelines.models import CrawlRun, SourceRow
@@ -18,15 +18,14 @@ from pipelines.store import upsert
 
 def ensure_source(engine: Engine, source: Source) -> int:
     """The id of the source's row, created on first use (safe when two crawlers race)."""
-    table = SourceRow.__table__
     with engine.begin() as connection:
         connection.execute(
-            upsert(connection, table)
+            upsert(connection, SourceRow)
             .values(name=source.name, home_url=source.home, created_at=datetime.now(UTC))
             .on_conflict_do_nothing(index_elements=["name"])
         )
         return connection.execute(
-            select(table.c.id).where(table.c.name == source.name)
+            select(SourceRow.id).where(SourceRow.name == source.name)
         ).scalar_one()
 
 
@@ -35,7 +34,7 @@ def start_run(engine: Engine, source_id: int, *, trigger: str = "manual") -> tup
     run_uuid = str(uuid.uuid4())
     with engine.begin() as connection:
         run_id = connection.execute(
-            CrawlRun.__table__.insert()
+            insert(CrawlRun)
             .values(
                 run_uuid=run_uuid,
                 source_id=source_id,
@@ -70,7 +69,7 @@ def finish_run(
     """Close a run with its outcome and numbers."""
     with engine.begin() as connection:
         connection.execute(
-            update(CrawlRun.__table__)
+            update(CrawlRun)
             .where(CrawlRun.id == run_id)
             .values(
                 status=status,

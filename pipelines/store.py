@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -117,7 +117,7 @@ class ArchiveStore:
         """Write captures first (articles reference them), then articles, in one transaction."""
         captures = [self._capture_row(row) for kind, row in batch if kind == "capture"]
         if captures:
-            statement = upsert(connection, Capture.__table__).on_conflict_do_nothing(
+            statement = upsert(connection, Capture).on_conflict_do_nothing(
                 index_elements=["warc_record_id"]
             )
             connection.execute(statement, captures)
@@ -136,12 +136,12 @@ class ArchiveStore:
         article, seen = item.article, item.fetched_at
         content_hash = article.content_hash()
         fields = article_fields(item)
-        table = ArticleRow.__table__
-        key = (table.c.source_id == self.source_id) & (table.c.url == article.url)
-        existing = connection.execute(select(table.c.id, table.c.content_hash).where(key)).first()
+        key = (ArticleRow.source_id == self.source_id) & (ArticleRow.url == article.url)
+        current = select(ArticleRow.id, ArticleRow.content_hash).where(key)
+        existing = connection.execute(current).first()
         if existing is None:
             statement = (
-                upsert(connection, table)
+                upsert(connection, ArticleRow)
                 .values(
                     source_id=self.source_id,
                     url=article.url,
@@ -151,24 +151,24 @@ class ArchiveStore:
                     **fields,
                 )
                 .on_conflict_do_nothing(index_elements=["source_id", "url"])
-                .returning(table.c.id)
+                .returning(ArticleRow.id)
             )
             inserted = connection.execute(statement).scalar()
             if inserted is not None:
                 self._add_version(connection, inserted, content_hash, item)
                 return "new"
-            existing = connection.execute(select(table.c.id, table.c.content_hash).where(key)).one()
+            existing = connection.execute(current).one()
         article_id, old_hash = existing
         if old_hash == content_hash:
             connection.execute(
-                update(table)
-                .where(table.c.id == article_id, table.c.last_seen < seen)
+                update(ArticleRow)
+                .where(ArticleRow.id == article_id, ArticleRow.last_seen < seen)
                 .values(last_seen=seen)
             )
             return "unchanged"
         changed = connection.execute(
-            update(table)
-            .where(table.c.id == article_id, table.c.content_hash == old_hash)
+            update(ArticleRow)
+            .where(ArticleRow.id == article_id, ArticleRow.content_hash == old_hash)
             .values(content_hash=content_hash, last_seen=seen, **fields)
         )
         if changed.rowcount == 1:
@@ -180,7 +180,7 @@ class ArchiveStore:
         self, connection: Connection, article_id: int, content_hash: str, item: ArticleItem
     ) -> None:
         connection.execute(
-            ArticleVersion.__table__.insert().values(
+            insert(ArticleVersion).values(
                 article_id=article_id,
                 content_hash=content_hash,
                 warc_record_id=item.warc_record_id,

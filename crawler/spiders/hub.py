@@ -103,7 +103,7 @@ class HubSpider(scrapy.Spider):
         if not on_domains(request.url, self.allowed_domains):
             return
         for sitemap_request in self.parse_robots(response):
-            self.crawler.engine.crawl(sitemap_request)  # type: ignore[union-attr]
+            self.crawler.engine.crawl(sitemap_request)
 
     def parse_robots(self, response: Response) -> Iterable[scrapy.Request]:
         sitemaps = robots_sitemaps(response.body) if response.status == 200 else []
@@ -112,14 +112,14 @@ class HubSpider(scrapy.Spider):
         for url in sitemaps:
             yield self._request(url, self.parse_sitemap, response, DISCOVERY_PRIORITY)
 
-    def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
+    def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request | None]:
         for entry in parse_sitemap(response.body):
             if entry.is_sitemap:
                 yield self._request(entry.url, self.parse_sitemap, response, DISCOVERY_PRIORITY)
             else:
                 yield self._follow(entry.url, response, lastmod=entry.lastmod)
 
-    def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
+    def parse_feed(self, response: Response) -> Iterable[scrapy.Request | None]:
         for entry in parse_feed(response.body):
             yield self._follow(entry.url, response, lastmod=entry.lastmod)
 
@@ -127,7 +127,7 @@ class HubSpider(scrapy.Spider):
         if not isinstance(response, TextResponse) or response.status != 200:
             return
         kind = page_kind(response.selector, response.url)
-        self.crawler.stats.inc_value(f"newshub/pages/{kind}")  # type: ignore[union-attr]
+        self.crawler.stats.inc_value(f"newshub/pages/{kind}")
         if kind == "article":
             item = await self._extract(response)
             if item is not None:
