@@ -137,7 +137,7 @@ class ArchiveStore:
         content_hash = article.content_hash()
         fields = article_fields(item)
         key = (ArticleRow.source_id == self.source_id) & (ArticleRow.url == article.url)
-        current = select(ArticleRow.id, ArticleRow.content_hash).where(key)
+        current = select(ArticleRow.id, ArticleRow.content_hash, ArticleRow.last_seen).where(key)
         existing = connection.execute(current).first()
         if existing is None:
             statement = (
@@ -158,7 +158,7 @@ class ArchiveStore:
                 self._add_version(connection, inserted, content_hash, item)
                 return "new"
             existing = connection.execute(current).one()
-        article_id, old_hash = existing
+        article_id, old_hash, last_seen = existing
         if old_hash == content_hash:
             connection.execute(
                 update(ArticleRow)
@@ -169,7 +169,8 @@ class ArchiveStore:
         changed = connection.execute(
             update(ArticleRow)
             .where(ArticleRow.id == article_id, ArticleRow.content_hash == old_hash)
-            .values(content_hash=content_hash, last_seen=seen, **fields)
+            # Re-extraction from an old capture must not move last_seen back in time.
+            .values(content_hash=content_hash, last_seen=max(seen, last_seen), **fields)
         )
         if changed.rowcount == 1:
             self._add_version(connection, article_id, content_hash, item)

@@ -1,4 +1,4 @@
-"""`newshub export` and `newshub extract`."""
+"""Extraction commands; `newshub export` lives with the other read commands in query.py."""
 
 from __future__ import annotations
 
@@ -10,24 +10,6 @@ from pathlib import Path
 import click
 
 from crawler.cli.base import Context, main, pass_context, source_option
-
-
-@main.command()
-@source_option
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="File (default: stdout).")
-@pass_context
-def export(obj: Context, source: str | None, fmt: str, output: str | None) -> None:
-    """Stream article rows as JSON Lines or CSV."""
-    from pipelines.export import export as export_rows
-
-    engine = obj.engine()
-    if output:
-        with open(output, "w", encoding="utf-8", newline="") as out:
-            count = export_rows(engine, out, fmt=fmt, source=source)
-        click.echo(f"{count} articles written to {output}", err=True)
-    else:
-        export_rows(engine, sys.stdout, fmt=fmt, source=source)
 
 
 @main.command()
@@ -52,3 +34,26 @@ def extract(files: tuple[str, ...], url: str | None) -> None:
         click.echo(json.dumps({"file": name, **article.to_json()}, ensure_ascii=False))
     if failed:
         sys.exit(1)
+
+
+@main.command()
+@source_option
+@pass_context
+def reextract(obj: Context, source: str | None) -> None:
+    """Rebuild article rows from the archived WARC records (no network)."""
+    from crawler.extraction import SiteRules
+    from pipelines.reextract import reextract as reextract_archive
+
+    configured = obj.sources(required=False)
+    rules = {
+        name: SiteRules.from_mapping(src.rules) for name, src in configured.items() if src.rules
+    }
+    counts = reextract_archive(obj.engine(), obj.paths().warc_dir, source=source, rules=rules.get)
+    click.echo(
+        f"{counts['updated']} articles changed, {counts['unchanged']} unchanged"
+        + (
+            f", {counts['missing']} records missing (run newshub verify)"
+            if counts["missing"]
+            else ""
+        )
+    )
