@@ -14,7 +14,8 @@ from collections.abc import Iterable
 
 from lxml import etree
 
-from .dom import in_other_region, iter_text_nodes, norm
+from .dom import in_other_region, iter_text_nodes, norm, text_of
+from .index import PageIndex
 
 _KNOWN = {
     "Tasnim News Agency": "tasnim|tasnim news|tasnim news agency|tasnimnews|خبرگزاری تسنیم|تسنیم",
@@ -44,6 +45,7 @@ _KNOWN = {
     "ANSA": "ansa",
     "Bloomberg": "bloomberg",
 }
+_ARABIC_TO_PERSIAN = str.maketrans("يكة", "یکه")
 _ALIASES = {a: name for name, aliases in _KNOWN.items() for a in aliases.split("|")}
 # Short acronyms only count in upper case ("AP", not "ap" inside a sentence).
 _ACRONYMS = {a for a in _ALIASES if len(a) <= 4 and a.isascii()}
@@ -70,6 +72,11 @@ _CREDIT = [
 _CREDIT_KEY = re.compile(
     r"translated|source|originally|courtesy|via|quoting|citing|منبع|المصدر", re.I
 )
+# Substrings (case-sensitive, for libxml2) that any credit line contains.
+_NEEDLES = (
+    "ranslat", "ource", "OURCE", "riginally", "ourtesy", "ia ", "ia:", "uoting", "iting",
+    "منبع", "المصدر",
+)  # fmt: skip
 _MENTION = re.compile(
     r"\b(?:according\s+to|quoting|citing|as\s+reported\s+by|reported\s+by|به\s+گزارش)\b", re.I
 )
@@ -90,7 +97,7 @@ def normalize(name: str) -> str:
     name = norm(name).strip(" \t©\"'“”«»()[]:-–—,.")
     name = re.sub(r"^(?:the|©)\s+", "", name, flags=re.I)
     name = re.sub(r"\s+(?:website|web\s*site|site)$", "", name, flags=re.I)
-    key = name.casefold().replace("’", "'")
+    key = name.casefold().replace("’", "'").translate(_ARABIC_TO_PERSIAN)
     if key in _ALIASES:
         return _ALIASES[key]
     return name
@@ -98,11 +105,13 @@ def normalize(name: str) -> str:
 
 def credit_match(line: str) -> str | None:
     """The agency named by an explicit credit line, or None."""
-    if len(line) > 300 or not _CREDIT_KEY.search(line):
+    words = len(line.split())
+    # Credit lines are short; a long paragraph that mentions a source is article text.
+    if len(line) > 300 or words > 30 or not _CREDIT_KEY.search(line):
         return None
     for pattern in _CREDIT:
         match = pattern.search(line)
-        if match:
+        if match and (pattern is not _CREDIT[-2] or words <= 8):
             name = normalize(match.group("name"))
             if name and len(name.split()) <= 8:
                 return name
@@ -112,7 +121,7 @@ def credit_match(line: str) -> str | None:
 def find_credit(root: etree._Element) -> tuple[str, str] | None:
     """(agency, raw line) from the first explicit credit line outside comments and sidebars."""
     seen: set[int] = set()
-    for text, owner in iter_text_nodes(root):
+    for text, owner in iter_text_nodes(root, _NEEDLES):
         if not _CREDIT_KEY.search(text):
             continue
         block = owner
@@ -121,7 +130,7 @@ def find_credit(root: etree._Element) -> tuple[str, str] | None:
         if id(block) in seen:
             continue
         seen.add(id(block))
-        line = norm(block.text_content())
+        line = norm(text_of(block))
         name = credit_match(line)
         if name and not in_other_region(block):
             return name, line
@@ -129,6 +138,25 @@ def find_credit(root: etree._Element) -> tuple[str, str] | None:
 
 
 _INLINE = frozenset({"a", "b", "strong", "em", "i", "span", "small", "font", "u", "sup", "sub"})
+
+
+# Themes with a "source" box: tagDiv's `ul.td-source`, and common plugin markup.
+_SOURCE_BOXES = (
+    ".td-source a", ".post-source a", ".news-source a", ".source-link a", ".jeg_post_source a",
+)  # fmt: skip
+
+
+def find_source_box(page: PageIndex) -> tuple[str, str] | None:
+    """(agency, box text) from a theme's source box such as tagDiv's "SOURCE | IRNA"."""
+    for selector in _SOURCE_BOXES:
+        for link in page.select(selector):
+            name = normalize(text_of(link))
+            if name and not in_other_region(link):
+                box = link.getparent()
+                while box is not None and box.tag in _INLINE | {"li"}:
+                    box = box.getparent()
+                return name, norm(text_of(box if box is not None else link))
+    return None
 
 
 def find_mention(blocks: Iterable[str]) -> tuple[str, str] | None:

@@ -1,4 +1,4 @@
-"""The article body: find the theme's content container, walk it once, drop hub boilerplate.
+"""The article body: find the theme's content container and walk it once into blocks.
 
 WordPress hub themes (JNews, tagDiv Newspaper, Jannah, GeneratePress, ...) put the article in a
 known container, so the rule-based path is fast and precise; trafilatura is only the fallback
@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from .dom import class_id, in_other_region, norm, select
+from .blocks import Block
+from .dom import class_id, in_other_region, is_element, norm, text_of
+from .index import PageIndex
 
 # Theme-specific containers first, then generic class names, then semantic elements.
 CONTAINER_GROUPS: tuple[tuple[str, ...], ...] = (
@@ -35,20 +37,22 @@ CONTAINER_GROUPS: tuple[tuple[str, ...], ...] = (
 )  # fmt: skip
 MIN_SCORE = 80
 
-_BLOCK = frozenset(
+
+def _names(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_BLOCK = _names(
     "p div section article main h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote pre table tr"
-    " thead tbody tfoot center address hr details summary".split()
+    " thead tbody tfoot center address hr details summary"
 )
-_PARA = frozenset("p h1 h2 h3 h4 h5 h6 li dt dd td th pre".split())
-_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
-_SKIP_TAGS = frozenset(
+_PARA = _names("p h1 h2 h3 h4 h5 h6 li dt dd td th pre")
+_SKIP_TAGS = _names(
     "script style noscript template form button input select textarea iframe svg canvas video"
     " audio object embed figure figcaption nav aside footer header label img picture map"
-    " dialog meta link".split()
+    " dialog meta link"
 )
-_HIDDEN = frozenset(
-    "hidden d-none is-hidden sr-only screen-reader-text visually-hidden screen-reader".split()
-)
+_HIDDEN = _names("hidden d-none is-hidden sr-only screen-reader-text visually-hidden screen-reader")
 _RELATED = re.compile(
     r"(?:^|[\s_-])(?:related|relatedposts|yarpp\w*|crp_related|read-?more|also-read|see-also"
     r"|more-news|more-stories)(?:$|[\s_-])"
@@ -64,44 +68,6 @@ _BOILER = re.compile(
     r"|twitter-tweet|instagram-media|tiktok-embed|wp-block-buttons|printfriendly|widget"
     r"|sidebar|subtitle|sub-title|excerpt|standfirst)(?:$|[\s_-])"
 )
-_DROP_EXACT = frozenset(
-    """advertisement|advertisment|advertising|ads|ad|sponsored|sponsored content
-    |scroll to continue with content|leave a reply|leave a comment|leave a reply cancel reply
-    |post a comment|add comment|back to top button|back to top|go to top|share this|share
-    |share on|share this article|share this post|share on facebook|share on twitter|like this
-    |loading|related|related posts|related articles|related news|related stories|read more
-    |read also|also read|see also|you may also like|you might also like|more news|tags|tag
-    |print|email|follow us|continue reading|comments|no comments|cancel reply|captcha"""
-    .replace("\n", "").replace("    ", "").split("|")
-)  # fmt: skip
-_END_MARKER = re.compile(
-    r"^(?:end\s+of\s+(?:the\s+)?(?:message|news|report|article|text)|انتهای\s+(?:پیام|خبر)"
-    r"|/?\s*end\s*/?|\(end\)|-+\s*end\s*-+|ends)\s*[./]?$",
-    re.I,
-)
-_DROP_PREFIX = re.compile(
-    r"^(?:your email address will not be published|required fields are marked"
-    r"|save my name, email|you must be logged in to post|this site uses akismet"
-    r"|notify me of (?:follow-up|new posts)|all rights reserved|click to share on"
-    r"|(?:©|copyright\b).{0,120}$)",
-    re.I,
-)
-_CAPTCHA = re.compile(r"^[\w ]{1,25}[+\-−×x*÷][\w ]{1,25}=\s*\??$", re.I)
-_LABEL = re.compile(r"^[–—-]\s*\S")
-
-
-@dataclass
-class Block:
-    """One paragraph or heading as walked, with how much of it is link text."""
-
-    text: str
-    tag: str
-    link_chars: int = 0
-    links: list[str] = field(default_factory=list)
-
-    @property
-    def link_density(self) -> float:
-        return self.link_chars / max(1, len(self.text))
 
 
 @dataclass
@@ -114,14 +80,14 @@ class Walk:
 
 
 def _score(el: etree._Element) -> int:
-    paragraphs = sum(len((p.text_content() or "").strip()) for p in el.iter("p"))
+    paragraphs = sum(len((text_of(p) or "").strip()) for p in el.iter("p"))
     if paragraphs:
         return paragraphs
-    return int(0.3 * len(norm(el.text_content())))
+    return int(0.3 * len(norm(text_of(el))))
 
 
 def find_container(
-    root: etree._Element, selectors: Sequence[str] = ()
+    page: PageIndex, selectors: Sequence[str] = ()
 ) -> tuple[etree._Element, str] | None:
     """The element holding the article text and the selector that found it, or None."""
     groups = [tuple(selectors)] if selectors else []
@@ -130,11 +96,11 @@ def find_container(
         scored: list[tuple[int, int, etree._Element, str]] = []
         for selector in group:
             try:
-                matches = select(root, selector)
+                matches = page.find(selector)
             except (etree.XPathError, ValueError):
                 continue
             for el in matches:
-                if is_el(el) and not in_other_region(el):
+                if is_element(el) and not in_other_region(el):
                     scored.append((_score(el), len(scored), el, selector))
         if not scored:
             continue
@@ -148,10 +114,6 @@ def find_container(
                 tight = (inner, inner_selector)
         return tight
     return None
-
-
-def is_el(node: object) -> bool:
-    return isinstance(getattr(node, "tag", None), str)
 
 
 def _depth(el: etree._Element) -> int:
@@ -192,7 +154,7 @@ def walk(container: etree._Element, base: str, removed: set[etree._Element]) -> 
     out = Walk()
     buf: list[str] = []
     stack: list[str] = []
-    state = {"link_chars": 0, "links": []}
+    pending = Block("", "")  # link text and links of the block being collected
     link_depth = 0
     skipped: etree._Element | None = None
 
@@ -200,17 +162,16 @@ def walk(container: etree._Element, base: str, removed: set[etree._Element]) -> 
         if text:
             buf.append(text)
             if link_depth:
-                state["link_chars"] += len(text.strip())
+                pending.link_chars += len(text.strip())
 
     def flush() -> None:
+        nonlocal pending
         text = norm("".join(buf))
         if text:
-            out.blocks.append(
-                Block(text, stack[-1] if stack else "div", state["link_chars"], state["links"])
-            )
+            tag = stack[-1] if stack else "div"
+            out.blocks.append(Block(text, tag, pending.link_chars, pending.links))
         buf.clear()
-        state["link_chars"] = 0
-        state["links"] = []
+        pending = Block("", "")
 
     walker = etree.iterwalk(container, events=("start", "end"))
     for event, el in walker:
@@ -239,7 +200,7 @@ def walk(container: etree._Element, base: str, removed: set[etree._Element]) -> 
                 url = absolute(el.get("href"), base)
                 if url:
                     out.links.append(url)
-                    state["links"].append(url)
+                    pending.links.append(url)
             elif tag in ("td", "th"):
                 buf.append(" ")
             add(el.text)
@@ -258,83 +219,9 @@ def walk(container: etree._Element, base: str, removed: set[etree._Element]) -> 
     return out
 
 
-def _key(text: str) -> str:
-    return norm(text).casefold().strip(" :.!/|-–—•»«*")
-
-
-def is_boilerplate_text(text: str) -> bool:
-    """Lines hubs add around every article: ads, comment form, captcha, share prompts."""
-    key = _key(text)
-    if not key or key in _DROP_EXACT:
-        return True
-    if len(key) < 200 and (_DROP_PREFIX.match(key) or _CAPTCHA.match(key)):
-        return True
-    return False
-
-
-def is_end_marker(text: str) -> bool:
-    """Agency end-of-copy markers ("end of message/", "/end", "انتهای پیام/")."""
-    return len(text) < 40 and bool(_END_MARKER.match(norm(text)))
-
-
-def clean_blocks(
-    blocks: list[Block], *, title: str | None, category: str | None, is_credit
-) -> tuple[list[str], list[str], list[Block]]:
-    """(body blocks, links of dropped related-headline blocks, credit blocks seen)."""
-    kept: list[Block] = []
-    related: list[str] = []
-    credits: list[Block] = []
-    title_key = _key(title or "")
-    category_key = _key(category or "")
-    for block in blocks:
-        text = block.text
-        key = _key(text)
-        if is_end_marker(text):
-            if kept:
-                break
-            continue
-        if is_boilerplate_text(text):
-            continue
-        if is_credit(text):
-            credits.append(block)
-            continue
-        if title_key and key == title_key and len(kept) < 3:
-            continue
-        words = len(text.split())
-        if category_key and (key == category_key or key == f"{category_key} news"):
-            continue
-        if _LABEL.match(text) and words <= 6:
-            continue
-        if block.links and block.link_density >= 0.85 and words <= 25:
-            related.extend(block.links)
-            continue
-        if kept and kept[-1].text == text:
-            continue
-        kept.append(block)
-    return [b.text for b in kept], related, credits
-
-
-def trafilatura_blocks(page: str, url: str) -> list[str]:
-    """Paragraph and heading texts from trafilatura's tree (the fallback path)."""
-    try:
-        from trafilatura import bare_extraction
-
-        doc = bare_extraction(
-            page, url=url, include_comments=False, include_tables=True, with_metadata=False
-        )
-    except Exception:
-        return []
-    body = getattr(doc, "body", None)
-    if body is None:
-        return []
-    blocks: list[str] = []
-    for el in body.iter("p", "head", "item", "quote", "row", "cell"):
-        if el.tag == "cell" or (el.tag == "quote" and len(el)):
-            continue
-        text = norm(el.text_content() if el.tag != "row" else " ".join(el.itertext()))
-        if text:
-            blocks.append(text)
-    return blocks
+def is_related(token: str) -> bool:
+    """A class/id token of a related-posts block."""
+    return bool(_RELATED.search(token.lower()))
 
 
 def paragraph_container(root: etree._Element) -> etree._Element | None:
@@ -343,8 +230,11 @@ def paragraph_container(root: etree._Element) -> etree._Element | None:
     for p in root.iter("p"):
         parent = p.getparent()
         if parent is not None and not in_other_region(parent):
-            totals[parent] = totals.get(parent, 0) + len((p.text_content() or "").strip())
-    if not totals:
-        return None
-    best = max(totals, key=totals.__getitem__)
-    return best if totals[best] >= MIN_SCORE else None
+            totals[parent] = totals.get(parent, 0) + len((text_of(p) or "").strip())
+    if totals:
+        best = max(totals, key=totals.__getitem__)
+        if totals[best] >= MIN_SCORE:
+            return best
+    # Loose text straight in <body> (plain-text pages served as HTML).
+    direct = len(norm(" ".join(t for t in [root.text, *(c.tail for c in root)] if t)))
+    return root if direct >= MIN_SCORE else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -9,15 +11,20 @@ from email.utils import parsedate_to_datetime
 from lxml import etree
 
 from . import agency as agency_mod
+from . import blocks as blocks_mod
 from . import body as body_mod
 from . import dates, fields, language, structured, urls
 from .article import Article
 from .decode import decode, header, looks_binary
-from .dom import body_of, norm, parse, select, xpath
+from .dom import body_of, norm, parse, text_of
+from .index import PageIndex
 from .rules import SiteRules
 
 EXTRACTOR_VERSION = "newshub-extract/1"
 _NO_RULES = SiteRules()
+# Trafilatura's and htmldate's cost grows steeply with page size; past these they are skipped.
+_FALLBACK_MAX_ELEMENTS = 15_000
+_FALLBACK_MAX_CHARS = 3_000_000
 
 
 def extract(
@@ -42,14 +49,14 @@ def _extract(
     problems, sources = art.problems, art.sources
     art.url = urls.clean(url) if url else url
     if isinstance(html, bytes | bytearray | memoryview):
-        data = bytes(html)
-        if not data.strip():
+        raw = bytes(html)
+        if not raw.strip():
             problems.append("empty document")
             return
-        if reason := looks_binary(data):
+        if reason := looks_binary(raw):
             problems.append(reason)
             return
-        text, codec = decode(data, headers, problems)
+        text, codec = decode(raw, headers, problems)
         sources["encoding"] = codec
     elif isinstance(html, str):
         text = html
@@ -59,21 +66,22 @@ def _extract(
     root = parse(text, problems)
     if root is None:
         return
+    page = PageIndex(root)
+    if page.truncated:
+        problems.append("over 50000 marked elements; only the first ones are indexed")
     base = _base(root, url)
     data = structured.read(root, problems)
     art.url = _canonical(root, data, url, sources)
 
     site_names = data.site_names
-    art.title, sources["title"] = fields.find_title(root, data, rules.title, site_names)
-    art.category, sources["category"] = fields.find_category(
-        root, data, rules.category, art.title
-    )
-    art.tags, sources["tags"] = fields.find_tags(root, data, rules.tags, art.category)
-    art.author, sources["author"] = fields.find_author(root, data, rules.author, site_names)
-    art.lead, sources["lead"] = fields.find_lead(root, data, rules.lead)
+    art.title, sources["title"] = fields.find_title(page, data, rules.title, site_names)
+    art.category, sources["category"] = fields.find_category(page, data, rules.category, art.title)
+    art.tags, sources["tags"] = fields.find_tags(page, data, rules.tags, art.category)
+    art.author, sources["author"] = fields.find_author(page, data, rules.author, site_names)
+    art.lead, sources["lead"] = fields.find_lead(page, data, rules.lead)
     tz = rules.tz() if rules.timezone else None
     art.published_at, art.modified_at = dates.find_dates(
-        root,
+        page,
         data,
         art.url or url,
         text,
@@ -83,18 +91,20 @@ def _extract(
         last_modified=_http_date(header(headers, "last-modified")),
     )
 
-    credit = _rule_agency(root, rules) or agency_mod.find_credit(root)
-    container, walk = _body(art, root, text, url, base, rules)
+    container, walk = _body(art, page, text, url, base, rules)
     blocks = art.body.split("\n\n") if art.body else []
-    if credit is None and walk.credits:
-        line = walk.credits[0]
-        credit = (agency_mod.credit_match(line) or "", line)
-    if credit is None and (mention := agency_mod.find_mention(blocks[:2] + blocks[-1:])):
-        credit = mention
-        sources["agency"] = "body-mention"
-    if credit is not None and credit[0]:
-        art.agency, art.agency_line = credit
-        sources.setdefault("agency", "credit-line")
+    for source, find in (
+        ("rules", lambda: _rule_agency(page, rules)),
+        ("credit-line", lambda: agency_mod.find_credit(root)),
+        ("credit-line", lambda: _first_credit(walk.credits)),
+        ("source-box", lambda: agency_mod.find_source_box(page)),
+        ("body-mention", lambda: agency_mod.find_mention(blocks[:2] + blocks[-1:])),
+    ):
+        credit = find()
+        if credit and credit[0]:
+            art.agency, art.agency_line = credit
+            sources["agency"] = source
+            break
 
     declared = rules.language or _declared_language(root, data, headers)
     art.language = language.primary(declared) if declared else None
@@ -103,17 +113,19 @@ def _extract(
         art.language = language.detect(" ".join(filter(None, (art.title, art.body))))
         sources["language"] = "detected" if art.language else ""
 
-    if rules.image and (hits := [h for s in rules.image for h in select(root, s)]):
+    if rules.image and (hits := [h for s in rules.image for h in page.find(s)]):
         hit = hits[0]
-        raw = hit if isinstance(hit, str) else hit.get("src") or hit.get("content")
-        art.image, sources["image"] = urls.absolute(raw, base), "rules"
+        src = hit if isinstance(hit, str) else hit.get("src") or hit.get("content")
+        art.image, sources["image"] = urls.absolute(src, base), "rules"
     if not art.image:
-        art.image, sources["image"] = fields.find_image(root, data, container, base)
-    art.links = _links(walk.links + walk.related_links + _related_outside(root, base), art.url)
+        art.image, sources["image"] = fields.find_image(page, data, container, base)
+    art.links = _links(walk.links + walk.related_links + _related_outside(page, base), art.url)
 
-    if art.published_at is None:
-        art.published_at = dates.htmldate_published(text, url)
-        if art.published_at is not None:
+    if art.published_at is None and _small(page.root, text):
+        guess = dates.htmldate_published(text, url)
+        # htmldate reads the same meta tags; its guess must not be the modification date.
+        if guess is not None and not (art.modified_at and guess.date() == art.modified_at.date()):
+            art.published_at = guess
             sources["published_at"] = "htmldate"
     for name in [k for k, v in sources.items() if not v]:
         del sources[name]
@@ -133,18 +145,18 @@ class _Walked:
 
 
 def _body(
-    art: Article, root: etree._Element, text: str, url: str, base: str, rules: SiteRules
+    art: Article, page: PageIndex, text: str, url: str, base: str, rules: SiteRules
 ) -> tuple[etree._Element | None, _Walked]:
     out = _Walked()
-    found = body_mod.find_container(root, rules.body)
+    found = body_mod.find_container(page, rules.body)
     removed: set[etree._Element] = set()
     for spec in rules.remove:
-        removed.update(h for h in select(root, spec) if isinstance(h, etree._Element))
+        removed.update(h for h in page.find(spec) if isinstance(h, etree._Element))
     container = found[0] if found else None
     blocks: list[str] = []
     if container is not None:
         walk = body_mod.walk(container, base, removed)
-        blocks, related, credits = body_mod.clean_blocks(
+        blocks, related, credits = blocks_mod.clean_blocks(
             walk.blocks,
             title=art.title,
             category=art.category,
@@ -156,11 +168,14 @@ def _body(
     if not blocks:
         if container is not None:
             art.problems.append("content container held no text; used trafilatura")
-        blocks = _clean_texts(body_mod.trafilatura_blocks(text, url), art, out)
-        art.sources["body"] = "trafilatura"
-    if not blocks and (fallback := body_mod.paragraph_container(body_of(root))) is not None:
+        if _small(page.root, text):
+            blocks = _clean_texts(blocks_mod.trafilatura_blocks(text, url), art, out)
+            art.sources["body"] = "trafilatura"
+        else:
+            art.problems.append("page too large for the trafilatura fallback")
+    if not blocks and (fallback := body_mod.paragraph_container(body_of(page.root))) is not None:
         walk = body_mod.walk(fallback, base, removed)
-        blocks, _, _ = body_mod.clean_blocks(
+        blocks, _, _ = blocks_mod.clean_blocks(
             walk.blocks, title=art.title, category=art.category, is_credit=agency_mod.credit_match
         )
         container = fallback
@@ -171,21 +186,40 @@ def _body(
     return container, out
 
 
+def _small(root: etree._Element, text: str) -> bool:
+    """Whether the slow library fallbacks (trafilatura, htmldate) may run on this page."""
+    if len(text) > _FALLBACK_MAX_CHARS:
+        return False
+    return sum(1 for _ in itertools.islice(root.iter(), _FALLBACK_MAX_ELEMENTS + 1)) <= (
+        _FALLBACK_MAX_ELEMENTS
+    )
+
+
 def _clean_texts(texts: list[str], art: Article, out: _Walked) -> list[str]:
-    blocks = [body_mod.Block(t, "p") for t in texts]
-    kept, _, credits = body_mod.clean_blocks(
+    blocks = [blocks_mod.Block(t, "p") for t in texts]
+    kept, _, credits = blocks_mod.clean_blocks(
         blocks, title=art.title, category=art.category, is_credit=agency_mod.credit_match
     )
     out.credits = [b.text for b in credits]
     return kept
 
 
-def _rule_agency(root: etree._Element, rules: SiteRules) -> tuple[str, str] | None:
+def _first_credit(lines: list[str]) -> tuple[str, str] | None:
+    for line in lines:
+        if name := agency_mod.credit_match(line):
+            return name, line
+    return None
+
+
+def _rule_agency(page: PageIndex, rules: SiteRules) -> tuple[str, str] | None:
     for spec in rules.agency:
-        for hit in select(root, spec):
-            line = norm(hit if isinstance(hit, str) else hit.text_content())
+        for hit in page.find(spec):
+            line = norm(hit if isinstance(hit, str) else text_of(hit))
             if line:
-                return agency_mod.credit_match(line) or agency_mod.normalize(line), line
+                name = agency_mod.credit_match(line)
+                return name or agency_mod.normalize(
+                    re.sub(r"^[^:：]{1,20}[:：]\s*", "", line)
+                ), line
     return None
 
 
@@ -200,8 +234,8 @@ def _http_date(value: str) -> datetime | None:
 
 
 def _base(root: etree._Element, url: str) -> str:
-    href = next(iter(xpath("//head/base/@href")(root)), None)
-    return (urls.absolute(str(href), url) if href else None) or url
+    href = next((b.get("href") for b in root.iter("base") if b.get("href")), None)
+    return (urls.absolute(href, url) if href else None) or url
 
 
 def _canonical(
@@ -209,9 +243,16 @@ def _canonical(
 ) -> str:
     """rel=canonical, else og:url, else the page URL; only on the page's own site."""
     page = urls.clean(url) if url else url
-    hrefs = xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href")
+    canonical = next(
+        (
+            link.get("href") or ""
+            for link in root.iter("link")
+            if "canonical" in (link.get("rel") or "").lower().split()
+        ),
+        "",
+    )
     for raw, source in (
-        (next(iter(hrefs(root)), ""), "canonical"),
+        (canonical, "canonical"),
         (data.first_meta("og:url"), "og:url"),
     ):
         target = urls.absolute(str(raw), url) if raw else None
@@ -236,17 +277,19 @@ def _declared_language(
     return None
 
 
-def _related_outside(root: etree._Element, base: str) -> list[str]:
-    """Links of related-posts blocks that sit outside the content container."""
+def _related_outside(page: PageIndex, base: str) -> list[str]:
+    """Links of related-posts blocks (the outermost ones), wherever they sit on the page."""
+    blocks = {
+        el
+        for index in (page.by_class, page.by_id)
+        for token, els in index.items()
+        if "related" in token.lower() and body_mod.is_related(token)
+        for el in els
+    }
     out: list[str] = []
-    expr = "//*[contains(@class, 'related') or contains(@id, 'related')]"
-    seen: list[etree._Element] = []
-    for el in xpath(expr)(root):
-        if not body_mod._RELATED.search(f"{el.get('class', '')} {el.get('id', '')}".lower()):
+    for el in sorted(blocks, key=page.position.__getitem__):
+        if any(parent in blocks for parent in el.iterancestors()):
             continue
-        if any(parent in seen for parent in el.iterancestors()):
-            continue
-        seen.append(el)
         out.extend(u for a in el.iter("a") if (u := urls.absolute(a.get("href"), base)))
     return out
 
@@ -254,7 +297,7 @@ def _related_outside(root: etree._Element, base: str) -> list[str]:
 def _links(found: list[str], page: str) -> list[str]:
     out: dict[str, None] = {}
     for url in found:
-        if urls.is_action(url):
+        if urls.is_action(url) or urls.is_media(url):
             continue
         cleaned = urls.clean(url)
         if cleaned != page:

@@ -15,25 +15,23 @@ from email.utils import parsedate_to_datetime
 
 from lxml import etree
 
-from .dom import class_id, in_other_region, norm, select, xpath
+from .dom import class_id, in_other_region, norm, text_of
+from .index import PageIndex
 from .structured import Structured, text_value
 
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
-_OFFSET_IN_PAGE = re.compile(
-    r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?\s?([+-]\d\d:?\d\d)\b"
-    r"|(?:GMT|UTC)\s?([+-]\d{1,2}(?::?\d\d)?)\b"
+# The sign comes first so the scan rejects most positions on one character test.
+# ISO times ("T14:35+03:30", "14:35:00+0330"); the sign comes first so the scan rejects most
+# positions on one character test. Time ranges ("10:00-12:00") do not match.
+_ISO_OFFSET = re.compile(
+    r"([+-])(?:(?<=:\d\d:\d\d[+-])|(?<=T\d\d:\d\d[+-])|(?<=\.\d\d\d[+-]))(\d\d:?\d\d)\b"
 )
-_MONTHS = {
-    name: i + 1
-    for i, names in enumerate(
-        (
-            "january jan", "february feb", "march mar", "april apr", "may", "june jun",
-            "july jul", "august aug", "september sep sept", "october oct",
-            "november nov", "december dec",
-        )  # fmt: skip
-    )
-    for name in names.split()
-}
+_NAMED_OFFSET = re.compile(r"(?:GMT|UTC)\s?([+-]\d{1,2}(?::?\d\d)?)\b")
+_MONTH_NAMES = (
+    "january jan|february feb|march mar|april apr|may|june jun|july jul|august aug"
+    "|september sep sept|october oct|november nov|december dec"
+)
+_MONTHS = {name: i + 1 for i, names in enumerate(_MONTH_NAMES.split("|")) for name in names.split()}
 _MONTH = r"(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _TIME = (
     r"(?:(?:\s*(?:-|–|—|,|\||at|@|T)\s*|\s+)(?P<h>\d{1,2}):(?P<mi>\d\d)(?::(?P<s>\d\d))?"
@@ -50,6 +48,7 @@ _DATE_CLASS = re.compile(
     r"(?:^|[\s_-])(?:date|time|posted-on|published|entry-date|post-date|meta-date|updated"
     r"|modified|dateline|timestamp)(?:$|[\s_-])"
 )
+_TODAY = re.compile(r"today|top-?bar|top-?nav|current-date|data_time|top_date|header-date")
 _MODIFIED_TEXT = re.compile(r"\b(?:updated?|modified|last update|edited)\b", re.I)
 _PUBLISHED_META = (
     "article:published_time", "og:article:published_time", "published_time", "pubdate",
@@ -65,8 +64,10 @@ _MODIFIED_META = (
 def site_offset(text: str) -> timezone | None:
     """The most common UTC offset stated anywhere in the page's source."""
     offsets: Counter[str] = Counter()
-    for match in _OFFSET_IN_PAGE.finditer(text, 0, 2_000_000):
-        raw = (match.group(1) or match.group(2) or "").replace(":", "")
+    found = [m[1] + m[2] for m in _ISO_OFFSET.finditer(text, 0, 2_000_000)]
+    found += [m[1] for m in _NAMED_OFFSET.finditer(text, 0, 2_000_000)]
+    for raw in found:
+        raw = raw.replace(":", "")
         sign, digits = raw[0], raw[1:]
         digits = digits.zfill(2) if len(digits) <= 2 else digits.zfill(4)
         offsets[sign + (digits + "00")[:4]] += 1
@@ -79,13 +80,32 @@ def site_offset(text: str) -> timezone | None:
     return timezone(timedelta(minutes=-minutes if raw[0] == "-" else minutes))
 
 
-def _aware(value: datetime, tz: tzinfo | None) -> datetime:
+class SiteZone:
+    """The site's zone for naive times, looked up in the page source only when first needed."""
+
+    def __init__(self, page_text: str, fixed: tzinfo | None = None) -> None:
+        self._text = page_text
+        self._zone = fixed
+        self._known = fixed is not None
+
+    def get(self) -> tzinfo | None:
+        if not self._known:
+            self._zone = site_offset(self._text)
+            self._known = True
+        return self._zone
+
+
+Zone = tzinfo | SiteZone | None
+
+
+def _aware(value: datetime, tz: Zone) -> datetime:
     if value.tzinfo is None:
-        value = value.replace(tzinfo=tz or UTC)
+        zone = tz.get() if isinstance(tz, SiteZone) else tz
+        value = value.replace(tzinfo=zone or UTC)
     return value.astimezone(UTC)
 
 
-def parse_iso(raw: str, tz: tzinfo | None = None) -> datetime | None:
+def parse_iso(raw: str, tz: Zone = None) -> datetime | None:
     """ISO 8601 (and RFC 2822) timestamps; naive ones are read in the site's timezone."""
     text = norm(raw).translate(_DIGITS)
     if not text or len(text) > 64:
@@ -104,7 +124,7 @@ def parse_iso(raw: str, tz: tzinfo | None = None) -> datetime | None:
     return _aware(value, tz)
 
 
-def _parse_visible(text: str, tz: tzinfo | None) -> datetime | None:
+def _parse_visible(text: str, tz: Zone) -> datetime | None:
     """A date written for people ("June 18, 2024 - 14:35", "18/06/2024")."""
     text = text.translate(_DIGITS)
     for pattern in _VISIBLE:
@@ -128,7 +148,7 @@ def _parse_visible(text: str, tz: tzinfo | None) -> datetime | None:
     return None
 
 
-def _jsonld(data: Structured, key: str, tz: tzinfo | None) -> datetime | None:
+def _jsonld(data: Structured, key: str, tz: Zone) -> datetime | None:
     for node in (data.article, data.webpage):
         raw = text_value(node.get(key)) if node else ""
         if raw and (value := parse_iso(raw, tz)):
@@ -136,11 +156,11 @@ def _jsonld(data: Structured, key: str, tz: tzinfo | None) -> datetime | None:
     return None
 
 
-def _time_elements(
-    root: etree._Element, tz: tzinfo | None
-) -> tuple[datetime | None, datetime | None]:
+def _time_elements(page: PageIndex, tz: Zone) -> tuple[datetime | None, datetime | None]:
     published = modified = None
-    for el in xpath("//time[@datetime] | //*[@itemprop][@datetime]")(root):
+    stamped = [el for el in page.root.iter("time") if el.get("datetime")]
+    stamped += [el for el in page.marked if el.tag != "time" and el.get("datetime")]
+    for el in stamped:
         if in_other_region(el):
             continue
         value = parse_iso(el.get("datetime") or "", tz)
@@ -155,7 +175,7 @@ def _time_elements(
 
 
 def _kind(el: etree._Element) -> str:
-    """"modified" for update stamps; WordPress puts "updated" on published times too."""
+    """ "modified" for update stamps; WordPress puts "updated" on published times too."""
     prop = (el.get("itemprop") or "").lower()
     if prop:
         return "modified" if "modified" in prop else "published"
@@ -181,15 +201,23 @@ def _is_modified(attrs: str, text: str) -> bool:
     return "updated" in tokens and not tokens & {"published", "entry-date", "post-date"}
 
 
-def _visible(
-    root: etree._Element, tz: tzinfo | None
-) -> tuple[datetime | None, datetime | None]:
+def _visible(page: PageIndex, tz: Zone) -> tuple[datetime | None, datetime | None]:
     published = modified = None
-    for el in xpath("//body//*[@class or @id]")(root):
+    dated = {
+        el
+        for index in (page.by_class, page.by_id)
+        for token, els in index.items()
+        if _DATE_CLASS.search(token.lower())
+        for el in els
+    }
+    ordered = sorted(dated, key=page.position.__getitem__)
+    # Dates after the headline first: a top bar's "today" date comes before it.
+    after_title = [el for el in ordered if page.position[el] > page.first_h1]
+    for el in [*after_title, *ordered]:
         attrs = class_id(el)
-        if not attrs or not _DATE_CLASS.search(attrs) or len(el) > 6:
+        if len(el) > 6 or _TODAY.search(attrs):
             continue
-        text = norm(el.text_content())
+        text = norm(text_of(el))
         if not text or len(text) > 120 or in_other_region(el):
             continue
         value = _parse_visible(text, tz)
@@ -205,7 +233,7 @@ def _visible(
 
 
 def find_dates(
-    root: etree._Element,
+    page: PageIndex,
     data: Structured,
     url: str,
     page_text: str,
@@ -215,7 +243,7 @@ def find_dates(
     last_modified: datetime | None = None,
 ) -> tuple[datetime | None, datetime | None]:
     """(published_at, modified_at) in UTC, recording each one's source in `sources`."""
-    tz = tz or site_offset(page_text)
+    zone = SiteZone(page_text, tz)
     found: dict[str, datetime] = {}
 
     def take(name: str, value: datetime | None, source: str) -> None:
@@ -223,37 +251,38 @@ def find_dates(
             found[name] = value
             sources[name] = source
 
-    take("published_at", _by_rule(root, rules[0], tz), "rules")
-    take("modified_at", _by_rule(root, rules[1], tz), "rules")
+    take("published_at", _by_rule(page, rules[0], zone), "rules")
+    take("modified_at", _by_rule(page, rules[1], zone), "rules")
 
-    take("published_at", _jsonld(data, "datePublished", tz), "json-ld")
-    take("modified_at", _jsonld(data, "dateModified", tz), "json-ld")
+    take("published_at", _jsonld(data, "datePublished", zone), "json-ld")
+    take("modified_at", _jsonld(data, "dateModified", zone), "json-ld")
     for names, field, source in (
         (_PUBLISHED_META, "published_at", "meta"),
         (_MODIFIED_META, "modified_at", "meta"),
     ):
         for name in names:
             raw = data.first_meta(name)
-            if raw and (value := parse_iso(raw, tz)):
+            if raw and (value := parse_iso(raw, zone)):
                 take(field, value, f"{source}:{name}")
                 break
     if len(found) < 2:
-        pub, mod = _time_elements(root, tz)
+        pub, mod = _time_elements(page, zone)
         take("published_at", pub, "time-element")
         take("modified_at", mod, "time-element")
     if len(found) < 2:
-        pub, mod = _visible(root, tz)
-        if tz is None and last_modified is not None and (pub or mod):
+        pub, mod = _visible(page, zone)
+        if last_modified is not None and (pub or mod) and zone.get() is None:
             # No offset anywhere: a server whose Last-Modified is one of the shown (local)
             # times tells the site's offset.
             inferred = _offset_from(last_modified, [v for v in (mod, pub) if v])
             if inferred is not None:
                 sources["timezone"] = "last-modified"
-                pub, mod = _visible(root, inferred)
+                pub, mod = _visible(page, inferred)
         take("published_at", pub, "visible-text")
         take("modified_at", mod, "visible-text")
     if "published_at" not in found and (match := _URL_DATE.search(url)):
-        take("published_at", datetime(*map(int, match.groups()), tzinfo=UTC), "url")
+        year, month, day = (int(g) for g in match.groups())
+        take("published_at", datetime(year, month, day, tzinfo=UTC), "url")
     return found.get("published_at"), found.get("modified_at")
 
 
@@ -266,11 +295,11 @@ def _offset_from(last_modified: datetime, shown: list[datetime]) -> tzinfo | Non
     return None
 
 
-def _by_rule(root: etree._Element, specs: Sequence[str], tz: tzinfo | None) -> datetime | None:
+def _by_rule(page: PageIndex, specs: Sequence[str], tz: Zone) -> datetime | None:
     for spec in specs:
-        for hit in select(root, spec):
+        for hit in page.find(spec):
             if isinstance(hit, etree._Element):
-                hit = hit.get("datetime") or hit.get("content") or hit.text_content()
+                hit = hit.get("datetime") or hit.get("content") or text_of(hit)
             value = parse_iso(str(hit), tz)
             if value is not None:
                 return value

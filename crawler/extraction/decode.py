@@ -11,7 +11,7 @@ import codecs
 import re
 from collections.abc import Mapping
 
-MAX_BYTES = 8 * 1024 * 1024
+MAX_BYTES = 5 * 1024 * 1024
 _DETECT_SAMPLE = 256 * 1024
 
 _BOMS = (
@@ -68,7 +68,18 @@ def _codec(label: str) -> str | None:
 
 
 def _try(data: bytes, codec: str, problems: list[str], source: str) -> str | None:
-    """Decode under a declared codec; tolerate a handful of bad bytes, reject a wrong label."""
+    """Decode under a declared codec; tolerate a handful of bad bytes, reject a wrong label.
+
+    Bytes that are valid UTF-8 with non-ASCII in them are UTF-8 whatever a single-byte label
+    says: legacy text practically never forms valid multi-byte sequences."""
+    if codec != "utf-8" and _single_byte(codec) and not data.isascii():
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            problems.append(f"{source} says {codec} but the bytes are UTF-8")
+            return text
     try:
         return data.decode(codec)
     except UnicodeDecodeError:
@@ -82,6 +93,12 @@ def _try(data: bytes, codec: str, problems: list[str], source: str) -> str | Non
         return text
     problems.append(f"{source} charset {codec} does not fit the bytes; detecting")
     return None
+
+
+def _single_byte(codec: str) -> bool:
+    return codec.startswith(("cp", "iso8859", "latin", "koi8", "mac", "tis")) and codec not in (
+        "cp932", "cp936", "cp949", "cp950",
+    )  # fmt: skip
 
 
 def looks_binary(data: bytes) -> str | None:
@@ -106,28 +123,28 @@ def decode(
     if len(data) > MAX_BYTES:
         problems.append(f"input cut to the first {MAX_BYTES} of {len(data)} bytes")
         data = data[:MAX_BYTES]
-    for bom, codec in _BOMS:
+    for bom, bom_codec in _BOMS:
         if data.startswith(bom):
-            return data[len(bom) :].decode(codec, errors="replace"), codec
+            return data[len(bom) :].decode(bom_codec, errors="replace"), bom_codec
     declared = _HEADER_CHARSET.search(header(headers, "content-type"))
     if declared and (codec := _codec(declared.group(1))):
-        text = _try(data, codec, problems, "HTTP header")
-        if text is not None:
-            return text, codec
+        by_header = _try(data, codec, problems, "HTTP header")
+        if by_header is not None:
+            return by_header, codec
     meta = _META_CHARSET.search(data[:32768])
     if meta and (codec := _codec(meta.group(1).decode("ascii", "ignore"))):
         # A <meta> in an ASCII-compatible page cannot really announce UTF-16.
         codec = "utf-8" if codec.startswith("utf-16") else codec
-        text = _try(data, codec, problems, "<meta>")
-        if text is not None:
-            return text, codec
+        by_meta = _try(data, codec, problems, "<meta>")
+        if by_meta is not None:
+            return by_meta, codec
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    codec = _detect(data[:_DETECT_SAMPLE])
-    if codec:
-        return data.decode(codec, errors="replace"), codec
+    detected = _detect(data[:_DETECT_SAMPLE])
+    if detected:
+        return data.decode(detected, errors="replace"), detected
     problems.append("charset unknown; decoded as windows-1252")
     return data.decode("cp1252", errors="replace"), "cp1252"
 

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 from lxml import etree
 
-from .dom import in_other_region, norm, select
+from .dom import in_other_region, norm, text_of
+from .index import PageIndex
 from .structured import Structured, text_value
 
 _SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " » ", " · ", " • ", " : ", " / ")
@@ -22,7 +23,8 @@ _H1 = (
 _LEAD = (
     ".jeg_post_subtitle", ".td-post-sub-title", ".entry-sub-title", ".post-subtitle",
     ".article-subtitle", ".entry-subtitle", ".subtitle", ".sub-title", ".standfirst",
-    ".article-lead", ".entry-lead", ".post-lead", ".lead", ".post-excerpt", ".entry-excerpt", ".excerpt",
+    ".article-lead", ".entry-lead", ".post-lead", ".lead", ".post-excerpt", ".entry-excerpt",
+    ".excerpt",
 )  # fmt: skip
 _BYLINE = (
     "[itemprop~=author] [itemprop~=name]", "a[rel~=author]", ".author-name", ".jeg_meta_author a",
@@ -43,8 +45,23 @@ _TAG_LINKS = (
     ".tags-links a", ".post-tags a", ".entry-tags a",
 )  # fmt: skip
 _PLACEHOLDERS = frozenset(
-    "admin administrator administrador editor editors editorial staff webmaster root user author"
-    " guest desk newsdesk team".split()
+    [
+        "admin",
+        "administrator",
+        "administrador",
+        "editor",
+        "editors",
+        "editorial",
+        "staff",
+        "webmaster",
+        "root",
+        "user",
+        "author",
+        "guest",
+        "desk",
+        "newsdesk",
+        "team",
+    ]
 ) | {"news desk", "editorial team", "editorial staff", "site admin", "super admin", "web desk"}
 _BY = re.compile(r"^(?:(?:written|posted|reported|published)\s+)?(?:by|author)\s*[:\-]?\s+", re.I)
 _FEATURED = (
@@ -55,29 +72,29 @@ _NOT_PHOTO = re.compile(r"(?:logo|avatar|icon|pixel|spacer|blank|gravatar)", re.
 _HOME = frozenset({"home", "homepage", "main page", "start", "خانه", "صفحه اصلی", "الرئيسية"})
 
 
-def _elements(root: etree._Element, selectors: Sequence[str]) -> list[etree._Element]:
+def _elements(page: PageIndex, selectors: Sequence[str]) -> list[etree._Element]:
     found: list[etree._Element] = []
     for selector in selectors:
         try:
-            found.extend(el for el in select(root, selector) if isinstance(el, etree._Element))
+            found.extend(el for el in page.find(selector) if isinstance(el, etree._Element))
         except (etree.XPathError, ValueError, TypeError):
             continue
     return found
 
 
-def _texts(root: etree._Element, selectors: Sequence[str]) -> list[str]:
+def _texts(page: PageIndex, selectors: Sequence[str], anywhere: bool = False) -> list[str]:
     """Normalized texts of matches outside comments, related posts and sidebars."""
     out = []
     for selector in selectors:
         try:
-            hits = select(root, selector)
+            hits = page.find(selector)
         except (etree.XPathError, ValueError, TypeError):
             continue
         for hit in hits:
             if isinstance(hit, str):
                 out.append(norm(hit))
-            elif isinstance(hit, etree._Element) and not in_other_region(hit):
-                out.append(norm(hit.get("content") or hit.text_content()))
+            elif isinstance(hit, etree._Element) and (anywhere or not in_other_region(hit)):
+                out.append(norm(hit.get("content") or text_of(hit)))
     return [t for t in out if t]
 
 
@@ -104,18 +121,18 @@ def _last_segment_stripped(title: str) -> str:
 
 
 def find_title(
-    root: etree._Element, data: Structured, rule: Sequence[str], site_names: list[str]
+    page: PageIndex, data: Structured, rule: Sequence[str], site_names: list[str]
 ) -> tuple[str | None, str]:
     """The headline without the site-name decoration."""
-    h1s = _texts(root, _H1)
+    h1s = _texts(page, _H1)
     h1 = h1s[0] if h1s else ""
     candidates = [
-        (_texts(root, rule)[:1], "rules"),
+        (_texts(page, rule)[:1], "rules"),
         ([text_value(data.article.get("headline"))], "json-ld"),
         ([data.first_meta("og:title")], "og:title"),
         ([h1], "h1"),
         ([data.first_meta("twitter:title")], "twitter:title"),
-        (_texts(root, ("head > title", "title"))[:1], "title"),
+        (_texts(page, ("title",))[:1], "title"),
     ]
     for values, source in candidates:
         value = values[0] if values else ""
@@ -135,13 +152,11 @@ def find_title(
     return None, ""
 
 
-def find_lead(
-    root: etree._Element, data: Structured, rule: Sequence[str]
-) -> tuple[str | None, str]:
+def find_lead(page: PageIndex, data: Structured, rule: Sequence[str]) -> tuple[str | None, str]:
     """A standfirst: an explicit subtitle/excerpt element, else the page description."""
     for values, source in (
-        (_texts(root, rule), "rules"),
-        (_texts(root, _LEAD), "excerpt"),
+        (_texts(page, rule), "rules"),
+        (_texts(page, _LEAD), "excerpt"),
     ):
         if values:
             return values[0], source
@@ -180,14 +195,14 @@ def _jsonld_people(data: Structured, value: object) -> list[str]:
 
 
 def find_author(
-    root: etree._Element, data: Structured, rule: Sequence[str], site_names: list[str]
+    page: PageIndex, data: Structured, rule: Sequence[str], site_names: list[str]
 ) -> tuple[str | None, str]:
     """JSON-LD author, meta author, then the visible byline; placeholders never count."""
     candidates: list[tuple[list[str], str]] = [
-        (_texts(root, rule), "rules"),
+        (_texts(page, rule), "rules"),
         (_jsonld_people(data, data.article.get("author")), "json-ld"),
         ([data.first_meta("author", "article:author", "parsely-author", "dc.creator")], "meta"),
-        (_texts(root, _BYLINE), "byline"),
+        (_texts(page, _BYLINE), "byline"),
     ]
     for values, source in candidates:
         people = [p for v in values if v and (p := clean_author(v, site_names))]
@@ -203,22 +218,22 @@ def _clean_label(text: str) -> str:
 
 
 def find_category(
-    root: etree._Element, data: Structured, rule: Sequence[str], title: str | None
+    page: PageIndex, data: Structured, rule: Sequence[str], title: str | None
 ) -> tuple[str | None, str]:
     """Section: JSON-LD articleSection, article:section, theme category label, breadcrumb."""
     section = data.article.get("articleSection")
     candidates: list[tuple[list[str], str]] = [
-        (_texts(root, rule), "rules"),
+        (_texts(page, rule), "rules"),
         ([text_value(section[0] if isinstance(section, list) and section else section)], "json-ld"),
         ([data.first_meta("article:section")], "meta"),
-        (_texts(root, _CATEGORY), "label"),
+        (_texts(page, _CATEGORY), "label"),
     ]
     for values, source in candidates:
         for value in values:
             label = _clean_label(value.split(",")[0] if source == "json-ld" else value)
             if label:
                 return label, source
-    crumbs = _jsonld_breadcrumb(data) or _texts(root, _BREADCRUMB)
+    crumbs = _jsonld_breadcrumb(data) or _texts(page, _BREADCRUMB, anywhere=True)
     crumbs = [c for c in map(_clean_label, crumbs) if c and c.casefold() not in _HOME]
     if crumbs and title and crumbs[-1].casefold() == title.casefold():
         crumbs.pop()
@@ -235,24 +250,26 @@ def _jsonld_breadcrumb(data: Structured) -> list[str]:
             for item in items:
                 if isinstance(item, dict):
                     inner = item.get("item")
-                    name = item.get("name") or (inner.get("name") if isinstance(inner, dict) else "")
+                    name = item.get("name") or (
+                        inner.get("name") if isinstance(inner, dict) else ""
+                    )
                     names.append(text_value(name))
             return [n for n in names if n]
     return []
 
 
 def find_tags(
-    root: etree._Element, data: Structured, rule: Sequence[str], category: str | None
+    page: PageIndex, data: Structured, rule: Sequence[str], category: str | None
 ) -> tuple[list[str], str]:
     """Keywords from JSON-LD or article:tag, else tag links; de-duplicated, never the category."""
     keywords = data.article.get("keywords")
     if isinstance(keywords, str):
         keywords = keywords.split(",")
     candidates: list[tuple[list[str], str]] = [
-        (_texts(root, rule), "rules"),
+        (_texts(page, rule), "rules"),
         ([text_value(k) for k in keywords] if isinstance(keywords, list) else [], "json-ld"),
         ([norm(v) for v in data.meta.get("article:tag", [])], "meta"),
-        (_texts(root, _TAG_LINKS), "links"),
+        (_texts(page, _TAG_LINKS), "links"),
     ]
     skip = {category.casefold()} if category else set()
     for values, source in candidates:
@@ -269,7 +286,7 @@ def find_tags(
 
 
 def find_image(
-    root: etree._Element, data: Structured, container: etree._Element | None, base: str
+    page: PageIndex, data: Structured, container: etree._Element | None, base: str
 ) -> tuple[str | None, str]:
     """og:image, JSON-LD image, then the first real image in the content."""
     from .urls import absolute
@@ -286,7 +303,7 @@ def find_image(
     for value, source in candidates:
         if value and (url := absolute(value, base)):
             return url, source
-    featured = [el for el in _elements(root, _FEATURED) if not in_other_region(el)]
+    featured = [el for el in _elements(page, _FEATURED) if not in_other_region(el)]
     scopes = [(el, "featured") for el in featured[:1]]
     if container is not None:
         scopes.append((container, "content"))

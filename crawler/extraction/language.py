@@ -37,7 +37,7 @@ _SCRIPTS = (
 
 
 def primary(tag: str | None) -> str | None:
-    """"en-US" / "fa_IR" / "EN" -> "en"; None for junk."""
+    """ "en-US" / "fa_IR" / "EN" -> "en"; None for junk."""
     if not tag:
         return None
     match = _TAG.match(tag.split(",")[0])

@@ -14,7 +14,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-FIELDS = ("title", "author", "published_at", "modified_at", "category", "tags", "agency", "language")
+FIELDS = (
+    "title",
+    "author",
+    "published_at",
+    "modified_at",
+    "category",
+    "tags",
+    "agency",
+    "language",
+)
 _WORD = re.compile(r"\w+")
 
 
@@ -87,7 +96,9 @@ def field_accuracy(
         raise ValueError("predicted and truth must have the same length")
     total = max(1, len(truth))
     return {
-        name: sum(exact_match(_get(p, name), _get(t, name)) for p, t in zip(predicted, truth))
+        name: sum(
+            exact_match(_get(p, name), _get(t, name)) for p, t in zip(predicted, truth, strict=True)
+        )
         / total
         for name in fields
     }
@@ -98,7 +109,7 @@ def mismatches(
 ) -> list[tuple[Any, Any]]:
     """A few (predicted, true) pairs that differ, for failure messages."""
     out = []
-    for p, t in zip(predicted, truth):
+    for p, t in zip(predicted, truth, strict=True):
         if not exact_match(_get(p, name), _get(t, name)):
             out.append((_get(p, name), _get(t, name)))
             if len(out) >= limit:

@@ -49,7 +49,7 @@ def check_selector(spec: str) -> str:
 
 
 def parse_timezone(value: str) -> tzinfo:
-    """"+03:30", "UTC+3:30" or an IANA name ("Asia/Tehran")."""
+    """ "+03:30", "UTC+3:30" or an IANA name ("Asia/Tehran")."""
     match = _OFFSET.match(value.strip())
     if match:
         sign, hours, minutes = match.groups()

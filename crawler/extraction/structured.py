@@ -16,7 +16,7 @@ from typing import Any
 
 from lxml import etree
 
-from .dom import norm, xpath
+from .dom import norm
 
 _MAX_JSONLD = 2 * 1024 * 1024
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
@@ -105,10 +105,11 @@ def text_value(value: Any) -> str:
 def read(root: etree._Element, problems: list[str]) -> Structured:
     """Collect JSON-LD nodes, meta tags and site names from a parsed page."""
     out = Structured()
-    scripts = xpath(
-        "//script[translate(normalize-space(@type), 'LDJSONAPLICTX+', 'ldjsonaplictx+')"
-        " = 'application/ld+json']"
-    )(root)
+    scripts = [
+        s
+        for s in root.iter("script")
+        if (s.get("type") or "").strip().lower() == "application/ld+json"
+    ]
     for script in scripts:
         raw = script.text or ""
         if not raw.strip():
@@ -131,7 +132,9 @@ def read(root: etree._Element, problems: list[str]) -> Structured:
             out.article = node
         elif not out.webpage and any(k.endswith("WebPage") for k in kinds):
             out.webpage = node
-    for meta in xpath("//meta[@content]")(root):
+    for meta in root.iter("meta"):
+        if meta.get("content") is None:
+            continue
         key = meta.get("property") or meta.get("name") or meta.get("itemprop")
         if key:
             out.meta.setdefault(key.strip().lower(), []).append(meta.get("content") or "")

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 _TRACKING = re.compile(
     r"^(?:utm_\w*|fbclid|gclid|gclsrc|dclid|msclkid|yclid|twclid|igshid|mc_cid|mc_eid|ref|ref_src"
     r"|ref_url|referrer|amp|_ga|_gl|mkt_tok|spm|cmpid|ncid|sr_share|share|s_cid|wt_mc|oly_\w+"
-    r"|vero_\w+|_hs\w+|hsctatracking|__twitter_impression)$",
+    r"|vero_\w+|_hs\w+|hsctatracking|__twitter_impression|relatedposts_\w+)$",
     re.I,
 )
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
@@ -38,7 +38,7 @@ def absolute(href: str | None, base: str) -> str | None:
     if low.startswith(("javascript:", "mailto:", "tel:", "data:", "sms:", "whatsapp:")):
         return None
     try:
-        url = urljoin(base, href)
+        url = href if low.startswith(("http://", "https://")) else urljoin(base, href)
         parts = urlsplit(url)
     except ValueError:
         return None
@@ -68,6 +68,17 @@ def clean(url: str) -> str:
         if len(kept) != len(pairs):
             query = urlencode(kept)
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+_MEDIA = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|svg|bmp|ico|mp4|webm|mp3|m4a)$", re.I)
+
+
+def is_media(url: str) -> bool:
+    """Links straight to an image or a media file (lightbox links around photos)."""
+    try:
+        return bool(_MEDIA.search(urlsplit(url).path))
+    except ValueError:
+        return False
 
 
 def is_action(url: str) -> bool:
