@@ -35,12 +35,17 @@ class Source:
     sitemaps: tuple[str, ...] = ()
     feeds: tuple[str, ...] = ()
     allowed_domains: tuple[str, ...] = ()
+    # Extra domains page requisites (CSS, JS, images, fonts) may come from, e.g. a CDN.
+    requisite_domains: tuple[str, ...] = ()
+    # Cron expression or interval ("every 30m") for the scheduler daemon.
     schedule: str | None = None
+    # Seconds the daemon lets one crawl run before stopping it (None: SCHEDULER_TIMEOUT).
+    timeout: float | None = None
     max_articles: int = 0
     concurrency: int | None = None
     delay: float | None = None
-    # Per-source extraction overrides (selectors), validated by the extractor.
-    rules: dict[str, str] = dataclasses.field(default_factory=dict)
+    # Per-source extraction overrides (selectors, timezone), validated at load time.
+    rules: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def domains(self) -> tuple[str, ...]:
@@ -121,8 +126,11 @@ def parse_source(table: Any, *, where: str) -> Source:
     for key in ("sitemaps", "feeds"):
         values[key] = tuple(check_url(u, f"{where}: '{key}'") for u in _list(table, key, where))
     values["allowed_domains"] = tuple(_list(table, "allowed_domains", where))
+    values["requisite_domains"] = tuple(_list(table, "requisite_domains", where))
     if "schedule" in table:
-        values["schedule"] = _typed(table, "schedule", str, where)
+        values["schedule"] = _schedule(_typed(table, "schedule", str, where), where)
+    if "timeout" in table:
+        values["timeout"] = _timeout(_typed(table, "timeout", (str, int, float), where), where)
     if "max_articles" in table:
         values["max_articles"] = _non_negative(table, "max_articles", int, where)
     if "concurrency" in table:
@@ -130,10 +138,13 @@ def parse_source(table: Any, *, where: str) -> Source:
     if "delay" in table:
         values["delay"] = float(_non_negative(table, "delay", (int, float), where))
     if "rules" in table:
-        rules = table["rules"]
-        if not isinstance(rules, dict) or not all(isinstance(v, str) for v in rules.values()):
-            raise ConfigError(f"{where}: 'rules' must be a table of selector strings")
-        values["rules"] = dict(rules)
+        from crawler.extraction.rules import SiteRules  # only configs with rules pay for lxml
+
+        try:
+            SiteRules.from_mapping(table["rules"])
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        values["rules"] = dict(table["rules"])
     return Source(**values)
 
 
@@ -170,6 +181,27 @@ def _typed(table: dict[str, Any], key: str, kind: type | tuple[type, ...], where
     if not isinstance(value, kind) or isinstance(value, bool):
         raise ConfigError(f"{where}: '{key}' has the wrong type")
     return value
+
+
+def _schedule(value: str, where: str) -> str:
+    from crawler.schedules import check_schedule
+
+    try:
+        return check_schedule(value)
+    except ValueError as exc:
+        raise ConfigError(
+            f"{where}: 'schedule' must be a cron expression ('*/30 * * * *') or an interval "
+            f"('every 30m'): {exc}"
+        ) from None
+
+
+def _timeout(value: str | float, where: str) -> float:
+    from crawler.schedules import parse_duration
+
+    seconds = parse_duration(value) if isinstance(value, str) else float(value)
+    if seconds is None or seconds <= 0:
+        raise ConfigError(f"{where}: 'timeout' must be a duration like '6h' or '90m', or seconds")
+    return seconds
 
 
 def _non_negative(table: dict[str, Any], key: str, kind: Any, where: str) -> Any:

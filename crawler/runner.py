@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
@@ -17,8 +17,10 @@ from scrapy.settings import Settings
 from crawler import settings as default_settings
 from crawler.config import Paths, Source
 from crawler.errors import NewshubError
+from crawler.locks import schema_lock, source_lock
 from crawler.spiders.hub import HubSpider
 from pipelines.db import open_engine
+from pipelines.history import reap_dead_runs, record_skipped, running_run
 from pipelines.runs import ensure_source, finish_run, start_run
 from pipelines.schema import ensure_schema
 
@@ -28,6 +30,12 @@ SUCCESS_REASONS = frozenset({"finished", "max_articles", "closespider_itemcount"
 
 class CrawlFailed(NewshubError):
     """The crawl ran but did not succeed; the message is one line for the user."""
+
+
+class CrawlSkipped(NewshubError):
+    """Another run of the source holds its lock; cron should simply try again next time."""
+
+    exit_code = 75  # EX_TEMPFAIL
 
 
 @dataclasses.dataclass
@@ -62,13 +70,24 @@ class CrawlSummary:
     bytes_archived: int
     duration: float
     error: str | None = None
+    # Archived articles a recrawl did not download again: 304 answers, and skipped requests.
+    not_modified: int = 0
+    skipped: int = 0
 
     def lines(self) -> list[str]:
+        recrawl = []
+        if self.not_modified or self.skipped:
+            recrawl = [
+                f"recrawl       {self.skipped} skipped as unchanged, "
+                f"{self.not_modified} not modified (304)"
+            ]
+        outcome = self.status if self.reason == self.status else f"{self.status}: {self.reason}"
         return [
-            f"source        {self.source} (run {self.run_id}, {self.status}: {self.reason})",
+            f"source        {self.source} (run {self.run_id}, {outcome})",
             f"pages         {self.pages} fetched",
             f"articles      {self.articles_new} new, {self.articles_updated} updated, "
             f"{self.articles_unchanged} unchanged",
+            *recrawl,
             f"warc files    {len(self.warc_files)} ({self.bytes_archived:,} bytes archived)",
             f"duration      {self.duration:.1f} s",
         ]
@@ -124,11 +143,17 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
     """Crawl one source into the WARC folder and the database; raises CrawlFailed on failure."""
     options = options or CrawlOptions()
     engine = open_engine(paths.database_url)
+    lock = source_lock(engine, source.name)
     try:
-        ensure_schema(engine)
+        with schema_lock(engine):  # simultaneous first runs must not race to migrate
+            ensure_schema(engine)
         source_id = ensure_source(engine, source)
+        if not lock.acquire():
+            _skip(engine, source, source_id, options.trigger)
         run_id, run_uuid = start_run(engine, source_id, trigger=options.trigger)
+        reap_dead_runs(engine, source_id, current_run=run_id)
     except BaseException:
+        lock.release()
         engine.dispose()
         raise
     settings = build_settings(
@@ -168,6 +193,7 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
             stats=stats,
             error=summary.error,
         )
+        lock.release()
         engine.dispose()
     if summary.status != "finished":
         reason = summary.error or f"crawl ended: {summary.reason}"
@@ -175,6 +201,15 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
             reason += f" (log: {log_path(paths, source, run_id)})"
         raise CrawlFailed(reason)
     return summary
+
+
+def _skip(engine: Any, source: Source, source_id: int, trigger: str) -> NoReturn:
+    """Record a `skipped` run and say which run holds the source's lock."""
+    holder = running_run(engine, source_id)
+    who = f" (run {holder.id}, pid {holder.pid} on {holder.hostname})" if holder else ""
+    reason = f"source {source.name!r} is already being crawled{who}; this run is skipped"
+    record_skipped(engine, source_id, trigger=trigger, reason=reason)
+    raise CrawlSkipped(reason)
 
 
 def _summarize(
@@ -201,6 +236,8 @@ def _summarize(
         status = "interrupted" if reason in ("shutdown", "interrupted") else "failed"
     else:
         status = "finished"
+    not_modified = int(stats.get("newshub/recrawl/not_modified", 0))
+    skipped = int(stats.get("newshub/recrawl/skipped", 0))
     return CrawlSummary(
         source=source.name,
         run_id=run_id,
@@ -209,9 +246,12 @@ def _summarize(
         pages=pages,
         articles_new=int(stats.get("newshub/articles_new", 0)),
         articles_updated=int(stats.get("newshub/articles_updated", 0)),
-        articles_unchanged=int(stats.get("newshub/articles_unchanged", 0)),
+        # Unchanged: same content on refetch, a 304, or skipped as unchanged (sitemap lastmod).
+        articles_unchanged=int(stats.get("newshub/articles_unchanged", 0)) + not_modified + skipped,
         warc_files=list(stats.get("newshub/warc_files", [])),
         bytes_archived=int(stats.get("warc/bytes_written", 0)),
         duration=duration,
         error=error,
+        not_modified=not_modified,
+        skipped=skipped,
     )

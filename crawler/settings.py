@@ -56,6 +56,14 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 DOWNLOADER_MIDDLEWARES = {
     # Writes every exchange to WARC before decompression (590) and redirects (600) touch it.
     "crawler.middlewares.warc.WarcCaptureMiddleware": 950,
+    # Conditional GETs for archived articles; after DownloaderStats (850) counts a 304.
+    "crawler.middlewares.conditional.ConditionalRequestMiddleware": 800,
+}
+SPIDER_MIDDLEWARES = {
+    # Holds back links to archived, unchanged articles before the duplicate filter sees them.
+    "crawler.middlewares.incremental.IncrementalMiddleware": 100,
+    # Asks for the stylesheets, scripts, images and fonts archived pages need to replay.
+    "crawler.middlewares.requisites.RequisitesMiddleware": 950,
 }
 ITEM_PIPELINES = {
     "pipelines.database.DatabasePipeline": 800,
@@ -79,6 +87,26 @@ WARC_COMPRESS_LEVEL = 6
 WARC_OPERATOR = ""
 # Identifier of this crawl run, written to warcinfo and to crawl_runs.
 WARC_RUN_ID = ""
+# Write a payload the source already has archived as a `revisit` record (pipelines.dedup).
+WARC_DEDUP_ENABLED = True
+# Smaller payloads are always stored in full (a revisit record costs about as much).
+WARC_DEDUP_MIN_SIZE = 256
+# Digests of earlier crawls kept in memory (newest first); older duplicates are stored again.
+WARC_DEDUP_MAX_ENTRIES = 200_000
+
+# --- Page requisites (crawler.middlewares.requisites) ---
+# Fetch the stylesheets, scripts, images and fonts that archived pages reference.
+REQUISITES_ENABLED = True
+# Page kinds whose requisites are fetched: "article", "listing".
+REQUISITES_PAGE_KINDS = ["article"]
+# At most this many requisites from one page or stylesheet.
+REQUISITES_MAX_PER_PAGE = 100
+# At most this many distinct requisites per run (0: no limit).
+REQUISITES_MAX_TOTAL = 5000
+# Also fetch the og:image / twitter:image a page announces (not needed to render it).
+REQUISITES_SOCIAL_IMAGES = False
+# Scheduler priority: fetched right after their page, like a browser would.
+REQUISITES_PRIORITY = 30
 
 # --- Database (pipelines.database, pipelines.store) ---
 # SQLAlchemy URL; the runner sets it from NEWSHUB_DATABASE_URL or the data dir.
@@ -91,6 +119,30 @@ DB_FLUSH_INTERVAL = 2.0
 DB_SOURCE_ID = 0
 # Row id of this run in crawl_runs; the runner sets it (empty: captures carry no run).
 DB_RUN_ID = 0
+
+# --- Incremental recrawls (crawler.middlewares.conditional, .incremental, crawler.recrawl) ---
+# Send archived articles' ETag / Last-Modified back; a 304 only bumps last_seen.
+CONDITIONAL_ENABLED = True
+# Skip archived articles whose sitemap/feed date is not newer than their last_seen.
+INCREMENTAL_ENABLED = True
+# Articles published within this many days are rechecked for corrections...
+INCREMENTAL_RECHECK_DAYS = 3
+# ...at most once per this many seconds.
+INCREMENTAL_RECHECK_INTERVAL = 3600
+# Older articles are rechecked after about this many days unseen (spread per URL).
+INCREMENTAL_RECHECK_OLD_DAYS = 30
+# Don't follow a listing past a page whose articles are all archived and unchanged.
+INCREMENTAL_STOP_PAGINATION = True
+
+# --- Scheduler daemon (crawler.scheduler; not Scrapy settings, read by `newshub schedule`) ---
+# Seconds a run may start late (daemon down or busy) and still run; coalesced to one run.
+SCHEDULER_MISFIRE_GRACE_TIME = 15 * 60
+# Random delay of up to this many seconds per run (at most a tenth of an interval).
+SCHEDULER_JITTER = 60
+# A crawl running longer than this (seconds) is stopped; a source's `timeout` overrides it.
+SCHEDULER_TIMEOUT = 6 * 3600
+# On SIGTERM, seconds running crawls get to close WARC files and flush before SIGKILL.
+SCHEDULER_STOP_GRACE = 60
 
 # --- Hub spider (crawler.spiders.hub) ---
 # Stop after this many articles (0: no limit).

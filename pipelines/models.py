@@ -109,6 +109,8 @@ class Capture(Base):
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
     size: Mapped[int] = mapped_column(BigInteger)
     payload_digest: Mapped[str] = mapped_column(String(64), index=True)
+    # Content-Encoding + SHA-1 of the decoded payload: the lookup key of dedup (revisits).
+    dedup_key: Mapped[str | None] = mapped_column(String(64), index=True)
     record_type: Mapped[str] = mapped_column(String(16))
     warc_file: Mapped[str] = mapped_column(String(255))
     warc_offset: Mapped[int] = mapped_column(BigInteger)
@@ -146,6 +148,9 @@ class ArticleRow(Base):
     )
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Validators of the page as last fetched, sent back so a recrawl can get a 304.
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(String(64))
 
 
 class ArticleVersion(Base):

@@ -22,13 +22,23 @@ from pipelines.db import DatabaseError
 
 # Tables other components own (APScheduler's job store, full-text shadow tables).
 UNMANAGED_TABLE_PREFIXES = ("apscheduler_", "articles_fts")
+# PostgreSQL's full-text column and its index (migration 0002): no SQLite counterpart, so the
+# models leave them out and the drift check skips them.
+UNMANAGED_COLUMNS = {("articles", "search_vector")}
+UNMANAGED_INDEXES = {"ix_articles_search_vector"}
 
 
 def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
-    """Keep tables that Alembic does not author out of the drift check."""
-    return not (type_ == "table" and name and name.startswith(UNMANAGED_TABLE_PREFIXES))
+    """Keep tables, columns and indexes that the models do not describe out of the drift check."""
+    if type_ == "table":
+        return not (name and name.startswith(UNMANAGED_TABLE_PREFIXES))
+    if type_ == "column":
+        return (getattr(obj.table, "name", None), name) not in UNMANAGED_COLUMNS
+    if type_ == "index":
+        return name not in UNMANAGED_INDEXES
+    return True
 
 
 def resolve_url(config: Config) -> str:

@@ -36,6 +36,7 @@ CAPTURE_KEYS = (
     "warc_offset",
     "warc_length",
     "warc_record_id",
+    "dedup_key",
 )
 
 

@@ -21,6 +21,7 @@ from pipelines.warc_records import (
     ArchivedRecord,
     HttpExchange,
     RecordBuilder,
+    RevisitTarget,
     gzip_member,
 )
 from pipelines.warc_recover import RecoveryResult, StoredRecord, iter_records, recover
@@ -30,6 +31,7 @@ __all__ = [
     "ArchivedRecord",
     "HttpExchange",
     "RecoveryResult",
+    "RevisitTarget",
     "StoredRecord",
     "WarcWriter",
     "iter_records",
@@ -102,10 +104,20 @@ class WarcWriter:
 
     def write_exchange(self, exchange: HttpExchange) -> ArchivedRecord:
         """Write the response, request and metadata records of one exchange, in one write."""
+        return self._write(exchange, None)
+
+    def write_revisit(self, exchange: HttpExchange, original: RevisitTarget) -> ArchivedRecord:
+        """Like write_exchange, with a payload-less revisit record of original for the response."""
+        return self._write(exchange, original)
+
+    def _write(self, exchange: HttpExchange, revisit_of: RevisitTarget | None) -> ArchivedRecord:
         file = self._file or self._open_file()
         warcinfo_id = self._warcinfo_id
         response_id = self._new_id()
-        response = self._builder.response(exchange, response_id, warcinfo_id)
+        if revisit_of is None:
+            response = self._builder.response(exchange, response_id, warcinfo_id)
+        else:
+            response = self._builder.revisit(exchange, response_id, warcinfo_id, revisit_of)
         request = self._builder.request(exchange, self._new_id(), warcinfo_id, response_id)
         metadata = self._builder.metadata(exchange, self._new_id(), warcinfo_id, response_id)
         built = [response, request] if metadata is None else [response, request, metadata]
@@ -120,7 +132,7 @@ class WarcWriter:
             offset=offset,
             length=len(members[0]),
             record_id=response_id,
-            record_type="response",
+            record_type="response" if revisit_of is None else "revisit",
             payload_digest=headers.get_header("WARC-Payload-Digest"),
             block_digest=headers.get_header("WARC-Block-Digest"),
             target_uri=exchange.url,

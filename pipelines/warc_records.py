@@ -20,6 +20,7 @@ from warcio.warcwriter import WARCWriter
 WARC_VERSION = "WARC/1.1"
 WARC_FORMAT = "WARC File Format 1.1"
 WARC_CONFORMS_TO = "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
+REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 
 # Hop-by-hop framing the body no longer has once Twisted de-chunked it.
 DROPPED_RESPONSE_HEADERS = frozenset({"transfer-encoding"})
@@ -57,6 +58,17 @@ class HttpExchange:
     outlinks: list[str] = field(default_factory=list)
     # WARC-Truncated reason ("length", "time", "disconnect", "unspecified") for partial bodies.
     truncated: str | None = None
+
+
+@dataclass(frozen=True)
+class RevisitTarget:
+    """The archived response a revisit record points at instead of repeating its payload."""
+
+    url: str
+    date: datetime
+    record_id: str
+    # WARC-Payload-Digest of the original; the revisit repeats it (identical-payload-digest).
+    payload_digest: str
 
 
 @dataclass(frozen=True)
@@ -138,6 +150,17 @@ def _lines(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(_clean(name), _clean(value)) for name, value in pairs]
 
 
+def _response_http(exchange: HttpExchange) -> _WireHeaders:
+    """The response's status line and headers as received, minus de-chunked framing."""
+    kept = [
+        pair
+        for pair in exchange.response_headers
+        if pair[0].lower() not in DROPPED_RESPONSE_HEADERS
+    ]
+    statusline = f"{exchange.status} {exchange.reason}"
+    return _WireHeaders(statusline, _lines(kept), protocol=exchange.protocol)
+
+
 def warc_fields(fields: list[tuple[str, str]]) -> bytes:
     """An application/warc-fields block; empty values are left out."""
     return b"".join(f"{name}: {_clean(str(value))}\r\n".encode() for name, value in fields if value)
@@ -188,14 +211,23 @@ class RecordBuilder:
             headers.insert(4, ("WARC-IP-Address", exchange.ip_address))
         if exchange.truncated:
             headers.append(("WARC-Truncated", exchange.truncated))
-        kept = [
-            pair
-            for pair in exchange.response_headers
-            if pair[0].lower() not in DROPPED_RESPONSE_HEADERS
+        return self._build("response", headers, exchange.body, _response_http(exchange))
+
+    def revisit(
+        self, exchange: HttpExchange, record_id: str, warcinfo_id: str, original: RevisitTarget
+    ) -> BuiltRecord:
+        """A response whose payload is already archived: HTTP headers as received, no payload."""
+        headers = self._common("revisit", exchange, record_id, warcinfo_id)
+        if exchange.ip_address:
+            headers.insert(4, ("WARC-IP-Address", exchange.ip_address))
+        headers += [
+            ("WARC-Profile", REVISIT_PROFILE),
+            ("WARC-Refers-To", original.record_id),
+            ("WARC-Refers-To-Target-URI", original.url),
+            ("WARC-Refers-To-Date", warc_date(original.date)),
+            ("WARC-Payload-Digest", original.payload_digest),
         ]
-        statusline = f"{exchange.status} {exchange.reason}"
-        http = _WireHeaders(statusline, _lines(kept), protocol=exchange.protocol)
-        return self._build("response", headers, exchange.body, http)
+        return self._build("revisit", headers, b"", _response_http(exchange))
 
     def request(
         self, exchange: HttpExchange, record_id: str, warcinfo_id: str, response_id: str

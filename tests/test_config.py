@@ -56,6 +56,8 @@ def test_loads_sources(tmp_path: Path) -> None:
             "twice",
         ),
         ('source = "x"\n', "array of tables"),
+        ('[[source]]\nname = "x"\nhome = "http://a/"\nrules = { title = "h1[[" }\n', "bad css"),
+        ('[[source]]\nname = "x"\nhome = "http://a/"\nrules = { colour = "h1" }\n', "unknown key"),
     ],
 )
 def test_errors_are_one_line(tmp_path: Path, text: str, message: str) -> None:

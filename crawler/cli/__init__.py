@@ -3,10 +3,10 @@
 Importing this package registers every command on `main`.
 """
 
-from crawler.cli import crawling, db, export
+from crawler.cli import archive, crawling, db, export, query, schedule
 from crawler.cli.base import main
 
-__all__ = ["crawling", "db", "export", "main"]
+__all__ = ["archive", "crawling", "db", "export", "main", "query", "schedule"]
 
 if __name__ == "__main__":
     main()

@@ -29,7 +29,10 @@ class NewshubGroup(click.Group):
         try:
             return super().invoke(ctx)
         except NewshubError as exc:
-            raise click.ClickException(str(exc)) from None
+            error = click.ClickException(str(exc))
+            # An error may carry its own exit status (e.g. 75, EX_TEMPFAIL, for a skipped run).
+            error.exit_code = getattr(exc, "exit_code", error.exit_code)  # type: ignore[misc]
+            raise error from None
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except KeyboardInterrupt:

@@ -49,7 +49,11 @@ def crawl(
     trigger: str,
     verbose: bool,
 ) -> None:
-    """Crawl SOURCE from the config file, or an ad-hoc hub given with --url."""
+    """Crawl SOURCE from the config file, or an ad-hoc hub given with --url.
+
+    Exit status: 0 done, 1 failed, 75 skipped because another run of the source is going on
+    (cron-safe: runs of one source never overlap; each run is recorded in `newshub runs`).
+    """
     if bool(source_name) == bool(url):
         raise click.UsageError("give either SOURCE or --url HOME_URL")
     from crawler.config import adhoc_source

@@ -3,10 +3,15 @@
 At priority 950 it sees responses before HttpCompressionMiddleware (590) decodes bodies and
 before RedirectMiddleware (600) swallows 3xx, so robots.txt, redirects and gzip bodies are
 archived as sent.
+
+With WARC_DEDUP_ENABLED, a payload already archived for the source is written as a ``revisit``
+record instead (policy in ``pipelines.dedup``); the source's digest index is read from the
+database in a thread at spider open.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Callable
@@ -19,7 +24,15 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from crawler.signals import capture_archived
-from pipelines.warc import HttpExchange, WarcWriter, recover
+from pipelines.dedup import (
+    DigestIndex,
+    content_coding,
+    dedup_key,
+    eligible,
+    load_digest_index,
+    revisit_target,
+)
+from pipelines.warc import HttpExchange, RevisitTarget, WarcWriter, recover
 from pipelines.warc_records import host_header
 
 if TYPE_CHECKING:
@@ -99,6 +112,8 @@ class WarcCaptureMiddleware:
         stats: StatsCollector | None = None,
         signals: SignalManager | None = None,
         clock: Callable[[], datetime] | None = None,
+        digests: DigestIndex | None = None,
+        dedup_min_size: int = 256,
     ) -> None:
         self.directory = directory
         self.prefix = prefix
@@ -110,6 +125,10 @@ class WarcCaptureMiddleware:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.writer: WarcWriter | None = None
         self.spider: Spider | None = None
+        # Payloads archived so far (None: no dedup); history is (database URL, source id).
+        self.digests = digests
+        self.dedup_min_size = dedup_min_size
+        self.history: tuple[str, int] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -132,6 +151,13 @@ class WarcCaptureMiddleware:
             stats=crawler.stats,
             signals=crawler.signals,
         )
+        # Off unless the project settings ask for it (Scrapy's own defaults lack the key).
+        if settings.getbool("WARC_DEDUP_ENABLED", False):
+            middleware.digests = DigestIndex(settings.getint("WARC_DEDUP_MAX_ENTRIES", 200_000))
+            middleware.dedup_min_size = settings.getint("WARC_DEDUP_MIN_SIZE", 256)
+            if settings.get("DB_URL"):
+                middleware.history = (settings["DB_URL"], settings.getint("DB_SOURCE_ID"))
+                crawler.signals.connect(middleware.load_history, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
@@ -147,6 +173,25 @@ class WarcCaptureMiddleware:
             compress_level=self.compress_level,
             warcinfo=warcinfo,
         )
+
+    async def load_history(self, spider: Spider) -> None:
+        """Fill the digest index from earlier crawls of the source, off the reactor thread."""
+        if self.history is None or self.digests is None:
+            return
+        url, source_id = self.history
+        source: int | str | None = source_id or getattr(
+            getattr(spider, "source", None), "name", None
+        )
+        if not source:
+            return
+        try:
+            loaded = await asyncio.to_thread(_load_digests, url, source, self.digests.max_entries)
+        except Exception as exc:  # dedup is an optimization: crawl on, storing in full
+            logger.warning("WARC dedup: could not read earlier digests (%s)", exc)
+            return
+        if self.stats is not None:
+            self.stats.set_value("warc/dedup_index_loaded", len(loaded))
+        self.digests.merge_older(loaded)
 
     def spider_closed(self, spider: Spider) -> None:
         writer, self.writer = self.writer, None
@@ -165,8 +210,12 @@ class WarcCaptureMiddleware:
             raise RuntimeError("WARC writer is not open (spider_opened not received)")
         latency = request.meta.get("download_latency") or 0.0
         exchange = exchange_from(request, response, self.clock() - timedelta(seconds=latency))
+        key, original = self._dedup(exchange)
         try:
-            record = self.writer.write_exchange(exchange)
+            if original is None:
+                record = self.writer.write_exchange(exchange)
+            else:
+                record = self.writer.write_revisit(exchange, original)
         except Exception:
             # An archive that silently drops records is worse than a failed run.
             logger.exception("Could not write %s to WARC in %s", response.url, self.directory)
@@ -174,8 +223,16 @@ class WarcCaptureMiddleware:
                 self.stats.inc_value("warc/errors")
             raise
         request.meta["warc_record_id"] = record.record_id
+        if self.digests is not None and key is not None and original is None:
+            target = RevisitTarget(
+                record.target_uri, record.date, record.record_id, record.payload_digest
+            )
+            self.digests.add(key, target, len(exchange.body))
         if self.stats is not None:
             self.stats.inc_value("warc/records")
+            if original is not None:
+                self.stats.inc_value("warc/revisits")
+                self.stats.inc_value("warc/dedup_bytes_saved", len(exchange.body))
             self._update_stats(self.writer)
         content_type = response.headers.get(b"Content-Type")
         capture = {
@@ -191,11 +248,20 @@ class WarcCaptureMiddleware:
             "record_type": record.record_type,
             "size": len(exchange.body),
         }
+        if self.digests is not None:
+            capture["dedup_key"] = key
         if self.signals is not None:
             self.signals.send_catch_log(
                 signal=capture_archived, capture=capture, spider=self.spider
             )
         return response
+
+    def _dedup(self, exchange: HttpExchange) -> tuple[str | None, RevisitTarget | None]:
+        """The exchange's dedup key (None: not eligible) and the original it repeats, if any."""
+        if self.digests is None or not eligible(exchange, self.dedup_min_size):
+            return None, None
+        key = dedup_key(exchange.body, content_coding(exchange.response_headers))
+        return key, revisit_target(self.digests, exchange, key)
 
     def _recover_dead_files(self) -> None:
         """Close files a killed earlier run left ``.open``; live writers' files are locked."""
@@ -218,3 +284,13 @@ class WarcCaptureMiddleware:
         if self.stats is not None:
             self.stats.set_value("warc/bytes_written", writer.bytes_written)
             self.stats.set_value("warc/files", len(writer.files))
+
+
+def _load_digests(url: str, source: int | str, max_entries: int) -> DigestIndex:
+    from pipelines.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        return load_digest_index(engine, source, max_entries)
+    finally:
+        engine.dispose()

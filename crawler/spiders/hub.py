@@ -182,6 +182,11 @@ class HubSpider(scrapy.Spider):
             request.meta["lastmod"] = lastmod
         return request
 
+    def release(self, url: str) -> None:
+        """Let a later link to url through again: a middleware held this request back (an
+        archived article without a date), and a sitemap entry may yet say it changed."""
+        self.requested.discard(url)
+
     def _request(
         self, url: str, callback: Any, referrer: Response | str, priority: int = 0
     ) -> scrapy.Request:

@@ -18,7 +18,7 @@ def test_upgrade_downgrade_upgrade(database_url: str) -> None:
         assert schema.current_revision(engine) is None
         schema.upgrade(engine)
         assert schema.current_revision(engine) == schema.head_revision()
-        assert TABLES <= set(inspect(engine).get_table_names())
+        assert set(inspect(engine).get_table_names()) >= TABLES
         assert schema.drift(engine) is None
 
         schema.downgrade(engine, "base")
@@ -53,7 +53,8 @@ def test_constraint_names_follow_the_convention(engine) -> None:  # type: ignore
     assert "uq_articles_source_id_url" in uniques
     assert inspector.get_pk_constraint("articles")["name"] in ("pk_articles", None)
     assert all(
-        name.startswith(("ix_", "uq_")) for name in (i["name"] for i in inspector.get_indexes("captures"))
+        name.startswith(("ix_", "uq_"))
+        for name in (i["name"] for i in inspector.get_indexes("captures"))
     )
     assert set(Base.metadata.tables) == TABLES
 

@@ -1,0 +1,159 @@
+"""`newshub index`, `wacz`, `replay` and `warc recover`: the WARC files as an archive."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from crawler.cli.base import Context, main, pass_context, source_option
+
+
+@main.command()
+@source_option
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    help="Index file (default: <data>/index.cdxj; '-' for stdout).",
+)
+@pass_context
+def index(obj: Context, source: str | None, output: str | None) -> None:
+    """Write a sorted CDXJ index of every closed WARC file (pywb, ReplayWeb.page)."""
+    from pipelines.cdxj import warc_files, write_index, write_index_file
+
+    paths = obj.paths()
+    warcs = warc_files(paths.warc_dir, source)
+    if not warcs:
+        raise click.ClickException(f"no WARC files{_of(source)} in {paths.warc_dir}")
+    if output == "-":
+        write_index(warcs, sys.stdout)
+        return
+    target = Path(output) if output else paths.data_dir / "index.cdxj"
+    lines = write_index_file(warcs, target)
+    click.echo(f"{lines} index lines from {len(warcs)} WARC files written to {target}")
+
+
+@main.command()
+@source_option
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    help="WACZ file (default: <data>/SOURCE.wacz, or newshub.wacz).",
+)
+@click.option("--title", metavar="TEXT", help="Title of the package.")
+@pass_context
+def wacz(obj: Context, source: str | None, output: str | None, title: str | None) -> None:
+    """Package WARCs, index and one page per article as a WACZ file (ReplayWeb.page)."""
+    from pipelines.wacz import WaczError, write_wacz
+
+    paths = obj.paths()
+    target = Path(output) if output else paths.data_dir / f"{source or 'newshub'}.wacz"
+    try:
+        summary = write_wacz(obj.engine(), paths.warc_dir, target, source=source, title=title)
+    except WaczError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"{summary.path}: {summary.warcs} WARC files, {summary.pages} pages, {summary.size:,} bytes"
+    )
+
+
+@main.command()
+@click.option(
+    "--port", "-p", type=click.IntRange(min=0, max=65535), default=8080, show_default=True
+)
+@click.option(
+    "--install/--no-install",
+    default=True,
+    show_default=True,
+    help="Install pywb into its own venv when it is missing.",
+)
+@pass_context
+def replay(obj: Context, port: int, install: bool) -> None:
+    """Serve the archive with pywb on 127.0.0.1, its index following new WARC files."""
+    from pipelines.replay import (
+        PYWB_REQUIREMENT,
+        ReplayError,
+        ReplayServer,
+        ensure_wayback,
+        find_wayback,
+        pywb_venv,
+    )
+
+    paths = obj.paths()
+    venv = pywb_venv(paths.data_dir)
+    wayback = find_wayback(venv)
+    if wayback is None:
+        if not install:
+            raise click.ClickException(f"pywb not found (looked in {venv}, PATH)")
+        click.echo(f"installing {PYWB_REQUIREMENT} into {venv} (once)...", err=True)
+        wayback = ensure_wayback(venv)
+    server = ReplayServer(paths.warc_dir, paths.data_dir / "replay", wayback, port=port)
+    try:
+        server.start()
+    except ReplayError as exc:
+        raise click.ClickException(str(exc)) from None
+    # A service manager stops us with SIGTERM: stop pywb too rather than orphan it.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        click.echo(f"pywb serves {paths.warc_dir} at {server.base}/ (log: {server.log_path})")
+        click.echo(f"open an article at {server.base}/TIMESTAMP/URL, e.g.")
+        example = _example_article(obj)
+        if example is not None:
+            click.echo(f"  {server.url(example[1], example[0])}")
+        click.echo("(newshub export lists every article's replay_url; Ctrl-C stops)")
+        server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@main.group()
+def warc() -> None:
+    """WARC file maintenance."""
+
+
+@warc.command("recover")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def warc_recover(directory: str | None) -> None:
+    """Close WARC files a killed crawl left ``.open`` (default folder: <data>/warcs)."""
+    from crawler.config import resolve_paths
+    from pipelines.warc_recover import recover
+
+    folder = Path(directory) if directory else resolve_paths().warc_dir
+    if not folder.is_dir():
+        raise click.ClickException(f"no WARC folder at {folder}")
+    results = recover(folder)
+    for result in results:
+        click.echo(
+            f"{result.action}\t{result.path}\t{result.records} records kept, "
+            f"{result.dropped_bytes} bytes dropped"
+        )
+    if not results:
+        click.echo(f"nothing to recover in {folder}")
+    if any(result.action == "conflict" for result in results):
+        sys.exit(1)
+
+
+def _example_article(obj: Context) -> tuple[str, datetime] | None:
+    """The newest article's archived URL and capture time, if the database can tell."""
+    from pipelines.replay import latest_article
+
+    try:
+        return latest_article(obj.engine())
+    except Exception:  # only an example: the server runs without the database
+        return None
+
+
+def _of(source: str | None) -> str:
+    return f" of source {source!r}" if source else ""

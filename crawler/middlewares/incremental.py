@@ -1,0 +1,147 @@
+"""Spider middleware that keeps a recrawl from asking again for what it already archived.
+
+Links to archived articles pass only when the recrawl policy (crawler.recrawl) has a reason:
+a sitemap or feed date newer than the article's last_seen, a recent article due for a
+recheck, or an old one not looked at for long. The decision is made here, before Scrapy's
+duplicate filter sees the request: a link held back from a listing page (no date) can still
+pass later from a sitemap entry whose lastmod says the article changed.
+
+A listing's next pages are not followed from a page whose article links are all archived and
+unchanged, once the source has had a complete crawl (so an interrupted first crawl is resumed
+in full). Requests of page requisites (CSS, images) are not looked at.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Request, signals
+from scrapy.exceptions import NotConfigured
+
+from crawler.items import ArticleItem
+from crawler.recrawl import RecrawlPolicy, RecrawlState, listing_root
+from crawler.urls import looks_like_article, page_number
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+
+@dataclasses.dataclass
+class _Page:
+    """What one response's output links to."""
+
+    article: bool = False  # the page is itself an article
+    links: int = 0  # links to articles, archived or not
+    fresh: bool = False  # some of them new or changed
+
+
+class IncrementalMiddleware:
+    """Holds back requests for archived, unchanged articles and needless listing pages."""
+
+    def __init__(
+        self, crawler: Crawler, policy: RecrawlPolicy, *, stop_pagination: bool = True
+    ) -> None:
+        self.crawler = crawler
+        self.policy = policy
+        self.stop_pagination = stop_pagination
+        self.state = RecrawlState.of(crawler)
+        self.reasons: dict[str, str] = {}
+        self.clock = lambda: datetime.now(UTC)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        if not settings.getbool("INCREMENTAL_ENABLED", True):
+            raise NotConfigured("INCREMENTAL_ENABLED is off")
+        if not settings.getbool("CONDITIONAL_ENABLED", True) or not settings.get("DB_URL"):
+            raise NotConfigured("the conditional middleware loads what is archived; it is off")
+        policy = RecrawlPolicy(
+            recheck_days=settings.getfloat("INCREMENTAL_RECHECK_DAYS", 3.0),
+            recheck_interval=settings.getfloat("INCREMENTAL_RECHECK_INTERVAL", 3600.0),
+            recheck_old_days=settings.getfloat("INCREMENTAL_RECHECK_OLD_DAYS", 30.0),
+        )
+        middleware = cls(
+            crawler,
+            policy,
+            stop_pagination=settings.getbool("INCREMENTAL_STOP_PAGINATION", True),
+        )
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    async def process_spider_output(
+        self, response: Response, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        page = _Page()
+        next_pages: list[Request] = []
+        now = self.clock()
+        async for entry in result:
+            if isinstance(entry, ArticleItem):
+                page.article = True
+            elif isinstance(entry, Request) and not entry.meta.get("requisite"):
+                if not self._wanted(entry, page, now):
+                    continue
+                if self._is_next_page(entry, response):
+                    next_pages.append(entry)  # decided once the whole page is seen
+                    continue
+            yield entry
+        if next_pages and self._listing_exhausted(page):
+            self._inc("newshub/recrawl/pagination_stopped")
+            return
+        for request in next_pages:
+            yield request
+
+    def _wanted(self, request: Request, page: _Page, now: datetime) -> bool:
+        url = request.url
+        known = self.state.known.articles.get(url)
+        if known is None:
+            if looks_like_article(url):
+                page.links += 1
+                page.fresh = True
+            return True
+        page.links += 1
+        reason = self.policy.reason(url, known, request.meta.get("lastmod"), now)
+        if reason is None:
+            self.state.dropped.add(url)
+            release = getattr(self.crawler.spider, "release", None)
+            if release is not None:  # the hub spider yields a URL once unless told otherwise
+                release(url)
+            return False
+        page.fresh = page.fresh or reason == "changed"
+        self.reasons.setdefault(url, reason)
+        return True
+
+    def _is_next_page(self, request: Request, response: Response) -> bool:
+        return page_number(request.url) > page_number(response.url) and listing_root(
+            request.url
+        ) == listing_root(response.url)
+
+    def _listing_exhausted(self, page: _Page) -> bool:
+        """Only archived, unchanged articles here: older pages hold nothing new either."""
+        return (
+            self.stop_pagination
+            and self.state.known.completed
+            and not page.article
+            and page.links > 0
+            and not page.fresh
+        )
+
+    def spider_closed(self, spider: Spider) -> None:
+        self._set("newshub/recrawl/skipped", self.state.skipped)
+        for reason, count in Counter(self.reasons.values()).items():
+            self._set(f"newshub/recrawl/refetched/{reason}", count)
+
+    def _inc(self, key: str) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(key)
+
+    def _set(self, key: str, value: int) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value(key, value)
