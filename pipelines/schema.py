@@ -6,6 +6,7 @@ works from any directory and from a wheel, without an alembic.ini.
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,7 @@ def resolve_url(config: Config) -> str:
 
 def alembic_config(engine: Engine | None = None) -> Config:
     """A Config pointing at the packaged migrations, bound to the engine's URL."""
-    config = Config()
+    config = Config(stdout=io.StringIO())  # a library does not print; the CLI reports
     config.set_main_option("script_location", str(Path(migrations.__file__).parent))
     if engine is not None:
         # ConfigParser interpolation would choke on '%' in passwords.
