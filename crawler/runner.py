@@ -151,7 +151,7 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
         if not lock.acquire():
             _skip(engine, source, source_id, options.trigger)
         run_id, run_uuid = start_run(engine, source_id, trigger=options.trigger)
-        reap_dead_runs(engine, source_id, current_run=run_id)
+        reap_dead_runs(engine, source_id, current_run=run_id, lock_free=lambda n: _free(engine, n))
     except BaseException:
         lock.release()
         engine.dispose()
@@ -201,6 +201,15 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
             reason += f" (log: {log_path(paths, source, run_id)})"
         raise CrawlFailed(reason)
     return summary
+
+
+def _free(engine: Any, source_name: str) -> bool:
+    """Whether nobody holds a source's run lock (then its `running` rows are dead)."""
+    lock = source_lock(engine, source_name)
+    try:
+        return lock.acquire()
+    finally:
+        lock.release()
 
 
 def _skip(engine: Any, source: Source, source_id: int, trigger: str) -> NoReturn:

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Engine, column, inspect, select, table
 
 from crawler import settings as defaults
-from crawler.config import Paths, Source
+from crawler.config import Source
 from crawler.schedules import make_trigger
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,10 @@ _daemon: Daemon | None = None
 
 
 def run_scheduled_crawl(source: str, schedule: str = "", timeout: float | None = None) -> None:
-    """What every job runs: one crawl of `source` in a child process."""
+    """What every job runs: one crawl of `source` in a child process.
+
+    `schedule` rides along in the stored job so a changed config is noticed at start.
+    """
     daemon = _daemon
     if daemon is None:
         logger.warning("no scheduler daemon is running; not crawling %s", source)
@@ -75,14 +78,12 @@ class Daemon:
     def __init__(
         self,
         sources: dict[str, Source],
-        paths: Paths,
         config_file: Path,
         options: DaemonOptions | None = None,
         *,
         command: list[str] | None = None,
     ) -> None:
         self.sources = {name: s for name, s in sources.items() if s.schedule}
-        self.paths = paths
         self.config_file = config_file.resolve()
         self.options = options or DaemonOptions()
         # Program run per crawl, the source name appended (tests put a stand-in here).

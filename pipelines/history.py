@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import socket
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -59,35 +60,46 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def reap_dead_runs(engine: Engine, source_id: int, *, current_run: int) -> list[int]:
+def reap_dead_runs(
+    engine: Engine,
+    source_id: int,
+    *,
+    current_run: int,
+    lock_free: Callable[[str], bool] | None = None,
+) -> list[int]:
     """Mark `running` runs whose process is gone as `interrupted`; returns their ids.
 
     Call it holding the source's run lock: then every `running` run of the source but the
-    current one, on any host, is dead (a live one would hold the lock). Runs of other sources
-    are reaped only when they ran on this host and their process no longer exists.
+    current one, on any host, is dead (a live one would hold the lock). A run of another
+    source is dead when it ran on this host and its process is gone, or when `lock_free` says
+    nobody holds that source's lock (a run takes the lock before it writes its row).
     """
     host = socket.gethostname()
-    table = CrawlRun.__table__
-    with engine.begin() as connection:
+    runs, sources = CrawlRun.__table__, SourceRow.__table__
+    with engine.connect() as connection:
         rows = connection.execute(
-            select(table.c.id, table.c.source_id, table.c.hostname, table.c.pid).where(
-                table.c.status == "running"
-            )
+            select(runs.c.id, runs.c.source_id, runs.c.hostname, runs.c.pid, sources.c.name)
+            .join(sources, sources.c.id == runs.c.source_id)
+            .where(runs.c.status == "running", runs.c.id != current_run)
         ).all()
-        dead = [
-            row.id
-            for row in rows
-            if row.id != current_run
-            and (row.source_id == source_id or (row.hostname == host and not pid_alive(row.pid)))
-        ]
-        if dead:
-            note = "the crawl process ended without closing its run"
+
+    def dead(row: Any) -> bool:
+        if row.source_id == source_id:
+            return True
+        if row.hostname == host and not pid_alive(row.pid):
+            return True
+        return lock_free is not None and lock_free(row.name)
+
+    found = [row.id for row in rows if dead(row)]
+    if found:
+        note = "the crawl process ended without closing its run"
+        with engine.begin() as connection:
             connection.execute(
                 update(CrawlRun)
-                .where(CrawlRun.id.in_(dead), CrawlRun.status == "running")
+                .where(CrawlRun.id.in_(found), CrawlRun.status == "running")
                 .values(status="interrupted", error=f"{note} (found by run {current_run})")
             )
-    return dead
+    return found
 
 
 def record_skipped(engine: Engine, source_id: int, *, trigger: str, reason: str) -> int:

@@ -79,32 +79,49 @@ def test_a_killed_holder_leaves_no_stale_lock(database_url: str) -> None:
 def test_dead_runs_are_marked_interrupted(engine: Engine) -> None:
     hub = ensure_source(engine, Source("hub", "http://hub.test/"))
     other = ensure_source(engine, Source("other", "http://other.test/"))
-    elsewhere, _ = start_run(engine, hub)  # "on another host": dead, since we hold hub's lock
+    third = ensure_source(engine, Source("third", "http://third.test/"))
+    elsewhere, _ = start_run(engine, hub)  # another host: dead, since we hold hub's lock
     dead_here, _ = start_run(engine, other)  # this host, a process that no longer exists
-    alive_here, _ = start_run(engine, other)  # this host, this (live) process
+    alive_here, _ = start_run(engine, other)  # this host, this live process, holding the lock
+    far_free, _ = start_run(engine, third)  # another host, and nobody holds third's lock
     gone = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
     )
     with engine.begin() as connection:
-        connection.execute(
-            CrawlRun.__table__.update()
-            .where(CrawlRun.id == elsewhere)
-            .values(hostname="far-away-host", pid=1)
-        )
-        connection.execute(
-            CrawlRun.__table__.update()
-            .where(CrawlRun.id == dead_here)
-            .values(hostname=socket.gethostname(), pid=int(gone.stdout))
-        )
-    current, _ = start_run(engine, hub)
-    assert sorted(reap_dead_runs(engine, hub, current_run=current)) == [elsewhere, dead_here]
+        for run, host, pid in (
+            (elsewhere, "far-away-host", 1),
+            (dead_here, socket.gethostname(), int(gone.stdout)),
+            (far_free, "far-away-host", 1),
+        ):
+            connection.execute(
+                CrawlRun.__table__.update().where(CrawlRun.id == run).values(hostname=host, pid=pid)
+            )
+    held = source_lock(engine, "other")
+    assert held.acquire()
+
+    def lock_free(name: str) -> bool:
+        lock = source_lock(engine, name)
+        try:
+            return lock.acquire()
+        finally:
+            lock.release()
+
+    try:
+        current, _ = start_run(engine, hub)
+        reaped = reap_dead_runs(engine, hub, current_run=current, lock_free=lock_free)
+    finally:
+        held.release()
+    assert sorted(reaped) == [elsewhere, dead_here, far_free]
     statuses = {run.id: run.status for run in list_runs(engine)}
     assert statuses == {
         elsewhere: "interrupted",
         dead_here: "interrupted",
         alive_here: "running",
+        far_free: "interrupted",
         current: "running",
     }
+    error = next(run.error for run in list_runs(engine) if run.id == far_free)
+    assert error and f"found by run {current}" in error
     skipped = record_skipped(engine, hub, trigger="cron", reason="busy")
     run = list_runs(engine, source="hub", limit=1)[0]
     assert (run.id, run.status, run.trigger, run.error) == (skipped, "skipped", "cron", "busy")

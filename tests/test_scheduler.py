@@ -6,6 +6,7 @@ hub and an unreachable site, then stops it with SIGTERM in the middle of a crawl
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from crawler.config import ConfigError, Paths, Source, load_sources
+from crawler.config import ConfigError, Source, load_sources
 from crawler.demo.server import DemoServer
 from crawler.demo.site import DemoHub
 from crawler.scheduler import Daemon, DaemonOptions
@@ -75,10 +76,8 @@ def test_config_rejects_a_bad_schedule_or_timeout(tmp_path: Path) -> None:
 
 
 def _daemon(tmp_path: Path, command: str, **options: float) -> Daemon:
-    paths = Paths(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite'}")
     return Daemon(
         {"hub": Source("hub", "http://hub.test/", schedule="every 1h")},
-        paths,
         tmp_path / "newshub.toml",
         DaemonOptions(**options),  # type: ignore[arg-type]
         command=[sys.executable, "-c", command],
@@ -153,7 +152,8 @@ def test_the_daemon_runs_crawls_on_time_and_stops_cleanly(tmp_path: Path) -> Non
         config.write_text(
             f'[[source]]\nname = "hub"\nhome = "{server.url}/"\nschedule = "every 2s"\n'
             "concurrency = 1\ndelay = 0.05\n"
-            '[[source]]\nname = "down"\nhome = "http://127.0.0.1:9/"\nschedule = "every 2s"\ndelay = 0\n'
+            '[[source]]\nname = "down"\nhome = "http://127.0.0.1:9/"\nschedule = "every 2s"\n'
+            "delay = 0\n"
         )
         started = datetime.now(UTC)
         daemon = subprocess.Popen(
@@ -177,7 +177,6 @@ def test_the_daemon_runs_crawls_on_time_and_stops_cleanly(tmp_path: Path) -> Non
             if daemon.poll() is None:
                 daemon.kill()
             log = daemon.communicate()[1]
-    print(log)
     engine_runs = {name: runs(name) for name in ("hub", "down")}
     engine.dispose()
 
@@ -189,7 +188,7 @@ def test_the_daemon_runs_crawls_on_time_and_stops_cleanly(tmp_path: Path) -> Non
         assert "running" not in {r.status for r in found} and "skipped" not in {
             r.status for r in found
         }
-        for before, after in zip(found, found[1:], strict=False):
+        for before, after in itertools.pairwise(found):
             assert before.finished_at is not None and before.finished_at <= after.started_at
     assert engine_runs["hub"][-1].status == "interrupted"  # stopped by the daemon's SIGTERM
     assert {r.status for r in engine_runs["down"]} == {"failed"}
@@ -200,10 +199,9 @@ def test_the_daemon_runs_crawls_on_time_and_stops_cleanly(tmp_path: Path) -> Non
 def test_jobs_are_reconciled_with_the_config(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     engine = make_engine(url)
-    paths = Paths(tmp_path, url)
 
     def reconcile(sources: dict[str, Source]) -> dict[str, str]:
-        daemon = Daemon(sources, paths, tmp_path / "newshub.toml")
+        daemon = Daemon(sources, tmp_path / "newshub.toml")
         scheduler = daemon.build(engine)
         # Commit the pending jobs to the store the way start() does, without blocking.
         from apscheduler.schedulers.base import BaseScheduler

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 import click
@@ -81,7 +82,7 @@ def schedule_run(obj: Context, stop_grace: float | None) -> None:
     engine = obj.engine()
     with schema_lock(engine):
         ensure_schema(engine)
-    daemon = Daemon(sources, obj.paths(), config_path(obj.config), options)
+    daemon = Daemon(sources, config_path(obj.config), options)
     try:
         daemon.run(engine)
     finally:
@@ -125,7 +126,7 @@ def _when(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S%z")
 
 
-def _table(rows: list[tuple[str, ...]]) -> list[str]:
+def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return [
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()

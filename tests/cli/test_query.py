@@ -12,11 +12,13 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from warcio.archiveiterator import ArchiveIterator
 
 from crawler.cli import main
 from crawler.demo.server import DemoServer
@@ -161,6 +163,12 @@ def test_real_crawl_searches_and_verifies(tmp_path: Path) -> None:
     hits = json.loads(run("search", f'"{phrase}"', "--format", "json").stdout)
     assert base + article.path in [hit["url"] for hit in hits]
     shown = json.loads(run("show", hits[0]["url"], "--format", "json").stdout)
+    subset = tmp_path / "subset.warc.gz"
+    exported = run("export", "--warc", str(subset), "--category", shown["article"]["category"])
+    assert exported.exit_code == 0, exported.output
+    with open(subset, "rb") as stream:
+        kinds = Counter(record.rec_type for record in ArchiveIterator(stream))
+    assert kinds["response"] > kinds["warcinfo"] >= 1 and kinds["request"] >= kinds["response"]
     capture = next(c for c in shown["captures"] if c["status"] == 200)
     path = data / "warcs" / capture["warc_file"]
     raw = bytearray(path.read_bytes())

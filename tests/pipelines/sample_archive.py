@@ -36,6 +36,8 @@ class Page:
     agency: str | None = "IRNA"
     source: str = "hub"
     extra: dict[str, Any] = field(default_factory=dict)
+    # Stylesheets (.css) and images the page references, as written in its HTML.
+    requisites: tuple[str, ...] = ()
 
     def url(self) -> str:
         return f"http://{self.source}.test/{self.slug}/"
@@ -43,13 +45,17 @@ class Page:
 
 def page_html(page: Page) -> bytes:
     paragraphs = "".join(f"<p>{line}</p>" for line in page.body.split("\n"))
+    links = "".join(f'<link rel="stylesheet" href="{r}">' for r in page.requisites if ".css" in r)
+    images = "".join(f'<img src="{r}">' for r in page.requisites if ".css" not in r)
     return (
-        f"<html><head><title>{page.title}</title></head><body><article><h1>{page.title}</h1>"
-        f"{paragraphs}</article></body></html>"
+        f"<html><head><title>{page.title}</title>{links}</head><body><article>"
+        f"<h1>{page.title}</h1>{images}{paragraphs}</article></body></html>"
     ).encode()
 
 
-def exchange(url: str, body: bytes, when: datetime) -> HttpExchange:
+def exchange(
+    url: str, body: bytes, when: datetime, content_type: str = "text/html; charset=utf-8"
+) -> HttpExchange:
     return HttpExchange(
         url=url,
         method="GET",
@@ -58,7 +64,7 @@ def exchange(url: str, body: bytes, when: datetime) -> HttpExchange:
         protocol="HTTP/1.1",
         status=200,
         reason="OK",
-        response_headers=[("Content-Type", "text/html; charset=utf-8")],
+        response_headers=[("Content-Type", content_type)],
         body=body,
         ip_address="127.0.0.1",
         fetched_at=when,
@@ -128,4 +134,41 @@ def archive(
             counts=dict(store.counts),
             warc_files=writer.files,
         )
+    return records
+
+
+def archive_files(
+    engine: Engine,
+    warc_dir: Path,
+    source: str,
+    files: dict[str, tuple[str, bytes]],
+    *,
+    fetched_at: datetime = T0,
+) -> dict[str, str]:
+    """Archive non-article responses ({url: (content type, body)}); returns {url: record id}."""
+    source_id = ensure_source(engine, Source(name=source, home=f"http://{source}.test/"))
+    store = ArchiveStore(engine, source_id, batch_size=50, flush_interval=0.05)
+    store.start()
+    records = {}
+    with WarcWriter(warc_dir, source) as writer:
+        for url, (content_type, body) in files.items():
+            record = writer.write_exchange(exchange(url, body, fetched_at, content_type))
+            records[url] = record.record_id
+            store.add_capture(
+                {
+                    "url": url,
+                    "status": 200,
+                    "content_type": content_type,
+                    "fetched_at": record.date,
+                    "payload_digest": record.payload_digest,
+                    "warc_file": record.warc_file,
+                    "warc_offset": record.offset,
+                    "warc_length": record.length,
+                    "warc_record_id": record.record_id,
+                    "record_type": record.record_type,
+                    "size": len(body),
+                }
+            )
+    store.close()
+    assert store.errors == []
     return records

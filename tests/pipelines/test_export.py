@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 import tracemalloc
 from datetime import timedelta
 from pathlib import Path
@@ -20,7 +22,7 @@ from pipelines.runs import ensure_source
 from pipelines.selection import ArticleFilter
 from pipelines.warc import WarcWriter
 from pipelines.warc_members import scan
-from tests.pipelines.sample_archive import T0, Page, archive, exchange
+from tests.pipelines.sample_archive import T0, Page, archive, archive_files, exchange
 
 PAGES = [
     Page("a", "A", "Text a.", T0 - timedelta(days=3), "Economy", "IRNA", "alpha"),
@@ -168,6 +170,9 @@ def test_subset_warc_copies_records_byte_for_byte(engine: Engine, tmp_path: Path
     assert responses == {PAGES[0].url(), PAGES[2].url()}
     assert records[PAGES[0].url()] in copied and records[PAGES[1].url()] not in copied
     assert done.records == len(copied) == 8 and done.bytes == target.stat().st_size
+    warcio = Path(sys.executable).with_name("warcio")
+    checked = subprocess.run([str(warcio), "check", str(target)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 @pytest.mark.skipif(not hasattr(WarcWriter, "write_revisit"), reason="no revisit writer")
@@ -202,3 +207,51 @@ def test_subset_warc_brings_revisit_originals(engine: Engine, tmp_path: Path) ->
     assert done.problems == []
     copied = members_by_id(tmp_path / "subset.warc.gz")
     assert revisit.record_id in copied and original.warc_record_id in copied
+
+
+def test_subset_warc_brings_page_requisites(engine: Engine, tmp_path: Path) -> None:
+    """Stylesheets and images of the page, and the fonts of its stylesheet, each URL once."""
+    warcs = tmp_path / "warcs"
+    page = Page("styled", "Styled", "Text.", requisites=("/s/site.css", "img/photo.jpg#x"))
+    other = Page("plain", "Plain", "Text.", category="Sport")
+    archive(engine, warcs, [page, other])
+    css = b"@font-face{src:url('../f/font.woff2')} body{background:url(/i/bg.png)}"
+    old, new = T0 - timedelta(days=9), T0 + timedelta(hours=1)
+    files = {
+        "http://hub.test/s/site.css": ("text/css", css),
+        "http://hub.test/styled/img/photo.jpg": ("image/jpeg", b"\xff\xd8jpeg"),
+        "http://hub.test/f/font.woff2": ("font/woff2", b"wOF2"),
+        "http://hub.test/i/bg.png": ("image/png", b"\x89PNG"),
+        "http://hub.test/unused.js": ("text/javascript", b"1"),
+    }
+    archive_files(
+        engine,
+        warcs,
+        "hub",
+        {"http://hub.test/i/bg.png": files.pop("http://hub.test/i/bg.png")},
+        fetched_at=old,
+    )
+    records = archive_files(engine, warcs, "hub", files, fetched_at=new)
+    records |= archive_files(
+        engine,
+        warcs,
+        "hub",
+        {"http://hub.test/i/bg.png": ("image/png", b"\x89PNG2")},
+        fetched_at=new,
+    )
+    target = tmp_path / "subset.warc.gz"
+    with open(target, "wb") as out:
+        done = export_warc(engine, warcs, out, ArticleFilter(category="Politics"))
+    assert done.problems == [] and done.articles == 1
+    with open(target, "rb") as stream:
+        responses = {
+            r.rec_headers.get_header("WARC-Target-URI"): r.rec_headers.get_header("WARC-Record-ID")
+            for r in ArchiveIterator(stream)
+            if r.rec_type == "response"
+        }
+    expected = [page.url(), *(url for url in records if "unused" not in url)]
+    assert sorted(responses) == sorted(expected)
+    assert responses["http://hub.test/i/bg.png"] == records["http://hub.test/i/bg.png"]  # closest
+    with open(tmp_path / "bare.warc.gz", "wb") as out:
+        bare = export_warc(engine, warcs, out, ArticleFilter(category="Politics"), requisites=False)
+    assert bare.records == 4  # warcinfo, response, request, metadata

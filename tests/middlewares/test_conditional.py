@@ -1,0 +1,208 @@
+"""The recrawl middlewares and policy in-process: validators out, 304s in, links held back."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from scrapy import Request, Spider
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import HtmlResponse, Response
+from scrapy.utils.test import get_crawler
+from sqlalchemy import Engine, insert, select
+
+from crawler.config import Source
+from crawler.middlewares.conditional import ConditionalRequestMiddleware
+from crawler.middlewares.incremental import IncrementalMiddleware
+from crawler.recrawl import RecrawlPolicy, listing_root, spread
+from pipelines.models import ArticleRow
+from pipelines.recrawl import KnownArticle
+from pipelines.runs import ensure_source, finish_run, start_run
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+OLD = "http://hub.test/2026/01/10/old-story/"
+RECENT = "http://hub.test/2026/11/27/fresh-story/"
+NEW = "http://hub.test/2026/11/28/brand-new-story/"
+
+
+def known(published: datetime, last_seen: datetime, **kw: Any) -> KnownArticle:
+    return KnownArticle(published, published, last_seen, **kw)
+
+
+def test_policy() -> None:
+    policy = RecrawlPolicy(recheck_days=3, recheck_interval=3600, recheck_old_days=30)
+    old = known(NOW - timedelta(days=300), NOW - timedelta(days=2))
+    assert policy.reason(OLD, old, None, NOW) is None
+    assert policy.reason(OLD, old, NOW - timedelta(days=5), NOW) is None  # lastmod: unchanged
+    assert policy.reason(OLD, old, NOW - timedelta(hours=1), NOW) == "changed"
+    naive = (NOW - timedelta(hours=1)).replace(tzinfo=None)
+    assert policy.reason(OLD, old, naive, NOW) == "changed"  # no zone: UTC
+    forgotten = known(NOW - timedelta(days=300), NOW - timedelta(days=46))
+    assert policy.reason(OLD, forgotten, None, NOW) == "due"  # 30 days x at most 1.5
+    fresh = known(NOW - timedelta(days=1), NOW - timedelta(hours=2))
+    assert policy.reason(RECENT, fresh, None, NOW) == "recent"
+    just_seen = known(NOW - timedelta(days=1), NOW - timedelta(minutes=5))
+    assert policy.reason(RECENT, just_seen, None, NOW) is None
+    assert {0.5 <= spread(f"http://hub.test/{i}/") < 1.5 for i in range(100)} == {True}
+
+
+def test_listing_root() -> None:
+    assert listing_root("http://hub.test/category/x/page/3/") == "http://hub.test/category/x/"
+    assert listing_root("http://hub.test/?paged=2") == "http://hub.test/"
+    assert listing_root("http://hub.test/news/?page=2&cat=1") == "http://hub.test/news/?cat=1"
+
+
+class HubLike(Spider):
+    name = "hub"
+    source = Source("hub", "http://hub.test/")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.released: list[str] = []
+
+    def release(self, url: str) -> None:
+        self.released.append(url)
+
+
+def seed(engine: Engine, *, completed: bool = True) -> int:
+    source_id = ensure_source(engine, HubLike.source)
+    rows = [
+        (OLD, NOW - timedelta(days=300), '"old-v1"', "Sat, 10 Jan 2026 08:00:00 GMT"),
+        (RECENT, NOW - timedelta(days=1), None, None),
+    ]
+    with engine.begin() as connection:
+        for url, published, etag, modified in rows:
+            connection.execute(
+                insert(ArticleRow).values(
+                    source_id=source_id,
+                    url=url,
+                    content_hash="h",
+                    extractor_version="v",
+                    tags=[],
+                    links=[],
+                    published_at=published,
+                    first_seen=published,
+                    last_seen=NOW - timedelta(minutes=30),
+                    etag=etag,
+                    last_modified=modified,
+                )
+            )
+    run, _ = start_run(engine, source_id)
+    stats = {"finish_reason": "finished" if completed else "max_articles"}
+    finish_run(engine, run, status="finished", counts={}, stats=stats)
+    return source_id
+
+
+class Harness:
+    """A crawler with both recrawl middlewares, the archive loaded as at spider open."""
+
+    def __init__(self, database_url: str, **settings: Any) -> None:
+        self.crawler = get_crawler(HubLike, settings_dict={"DB_URL": database_url, **settings})
+        self.crawler.spider = self.spider = HubLike()
+        self.conditional = ConditionalRequestMiddleware.from_crawler(self.crawler)
+        self.incremental = IncrementalMiddleware.from_crawler(self.crawler)
+        self.incremental.clock = lambda: NOW
+        self.crawler.stats.open_spider()  # type: ignore[union-attr]
+        asyncio.run(self.conditional.spider_opened(self.spider))
+
+    def output(self, response: Response, entries: Iterable[Any]) -> list[Any]:
+        async def source() -> AsyncIterator[Any]:
+            for entry in entries:
+                yield entry
+
+        async def collect() -> list[Any]:
+            return [x async for x in self.incremental.process_spider_output(response, source())]
+
+        return asyncio.run(collect())
+
+    def stat(self, key: str) -> Any:
+        return self.crawler.stats.get_value(key)  # type: ignore[union-attr]
+
+
+def page(url: str = "http://hub.test/", status: int = 200, **headers: str) -> HtmlResponse:
+    return HtmlResponse(url, status=status, headers=headers, body=b"<html></html>")
+
+
+def test_validators_go_out_and_a_304_comes_back_as_seen(engine: Engine) -> None:
+    seed(engine)
+    harness = Harness(str(engine.url.render_as_string(hide_password=False)))
+    middleware = harness.conditional
+    assert harness.stat("newshub/recrawl/known") == 2
+
+    request = Request(OLD)
+    assert middleware.process_request(request) is None
+    assert request.headers[b"If-None-Match"] == b'"old-v1"'
+    assert request.headers[b"If-Modified-Since"] == b"Sat, 10 Jan 2026 08:00:00 GMT"
+    with pytest.raises(IgnoreRequest):
+        middleware.process_response(request, page(OLD, 304))
+    assert harness.stat("newshub/recrawl/not_modified") == 1
+
+    # A redirect inherits the headers; the target gets its own validators or none.
+    moved = request.replace(url="http://hub.test/elsewhere/")
+    middleware.process_request(moved)
+    assert b"If-None-Match" not in moved.headers and b"If-Modified-Since" not in moved.headers
+    response = page(moved.url, 304)
+    assert middleware.process_response(moved, response) is response  # not ours to swallow
+
+    fresh = Request(RECENT)
+    middleware.process_request(fresh)  # archived without validators: a plain GET
+    assert b"If-None-Match" not in fresh.headers
+    served = page(RECENT, ETag='"fresh-v2"', **{"Last-Modified": "Fri, 27 Nov 2026 10:00:00 GMT"})
+    assert middleware.process_response(fresh, served) is served
+
+    asyncio.run(middleware.spider_closed(harness.spider))
+    with engine.connect() as connection:
+        rows = {r.url: r for r in connection.execute(select(ArticleRow))}
+    assert rows[OLD].last_seen > NOW and rows[RECENT].last_seen == NOW - timedelta(minutes=30)
+    assert (rows[RECENT].etag, rows[RECENT].last_modified) == (
+        '"fresh-v2"',
+        "Fri, 27 Nov 2026 10:00:00 GMT",
+    )
+    assert rows[OLD].etag == '"old-v1"'  # a 304 keeps the validators
+
+
+def test_archived_links_are_held_back_and_pagination_stops(engine: Engine) -> None:
+    seed(engine)
+    harness = Harness(str(engine.url.render_as_string(hide_password=False)))
+    listing = page("http://hub.test/category/news/page/2/")
+    next_page = Request("http://hub.test/category/news/page/3/")
+    earlier = Request("http://hub.test/category/news/")
+    out = harness.output(listing, [Request(OLD), Request(RECENT), earlier, next_page])
+    assert out == [earlier], "archived articles held back, older pages not followed"
+    assert harness.spider.released == [OLD, RECENT]
+    assert harness.stat("newshub/recrawl/pagination_stopped") == 1
+
+    changed = Request(OLD, meta={"lastmod": NOW})
+    out = harness.output(listing, [changed, next_page])
+    assert out == [changed, next_page], "a changed article keeps the listing going"
+    out = harness.output(listing, [Request(RECENT), Request(NEW), next_page])
+    assert [r.url for r in out] == [NEW, next_page.url]
+    requisite = Request("http://hub.test/wp-content/a.png", meta={"requisite": True})
+    assert harness.output(listing, [requisite]) == [requisite]
+
+    harness.conditional.process_request(changed)
+    harness.incremental.spider_closed(harness.spider)
+    assert harness.stat("newshub/recrawl/skipped") == 1  # RECENT; OLD went out after all
+    assert harness.stat("newshub/recrawl/refetched/changed") == 1
+
+
+def test_pagination_goes_on_until_a_full_crawl_finished(engine: Engine) -> None:
+    seed(engine, completed=False)  # the only run stopped at max_articles
+    harness = Harness(str(engine.url.render_as_string(hide_password=False)))
+    next_page = Request("http://hub.test/page/3/")
+    assert harness.output(page("http://hub.test/page/2/"), [Request(OLD), next_page]) == [next_page]
+
+
+def test_off_switches(engine: Engine) -> None:
+    url = str(engine.url.render_as_string(hide_password=False))
+    for settings in ({"CONDITIONAL_ENABLED": False}, {"DB_URL": ""}):
+        crawler = get_crawler(HubLike, settings_dict={"DB_URL": url, **settings})
+        for middleware in (ConditionalRequestMiddleware, IncrementalMiddleware):
+            with pytest.raises(NotConfigured):
+                middleware.from_crawler(crawler)
+    crawler = get_crawler(HubLike, settings_dict={"DB_URL": url, "INCREMENTAL_ENABLED": False})
+    with pytest.raises(NotConfigured):
+        IncrementalMiddleware.from_crawler(crawler)
