@@ -149,25 +149,8 @@ SCHEDULER_STOP_GRACE = 60
 HUB_MAX_ARTICLES = 0
 # Follow listing pagination up to this many pages per listing (0: no limit).
 HUB_MAX_LISTING_PAGES = 50
-# Query parameters stripped from every URL before it is requested or stored.
-HUB_TRACKING_PARAMS = [
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_term",
-    "utm_content",
-    "utm_id",
-    "fbclid",
-    "gclid",
-    "dclid",
-    "msclkid",
-    "mc_cid",
-    "mc_eid",
-    "_ga",
-    "igshid",
-    "ref",
-    "amp",
-]
+# Tracking parameters to strip beyond the built-in list (utm_*, fbclid, gclid, ...: crawler.urls).
+HUB_TRACKING_PARAMS: list[str] = []
 
 # --- Progress line (crawler.extensions.progress) ---
 # Print a live progress line on stderr when it is a terminal.

@@ -12,21 +12,26 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 
-DEFAULT_TRACKING_PARAMS = frozenset(
-    {"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id"}
-    | {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "_ga", "igshid"}
-)
-
-# Query keys that mark share buttons, comment replies, searches and other non-pages.
-DENIED_QUERY_KEYS = frozenset(
-    {"share", "replytocom", "s", "like_comment", "action", "redirect_to", "print", "unapproved"}
-)
-# Path pieces of login, admin, API and comment-feed URLs.
-DENIED_PATH = re.compile(
-    r"/(wp-login\.php|wp-admin/|xmlrpc\.php|wp-json/|wp-comments-post\.php|cdn-cgi/)"
-    r"|/(comments/)?feed/?$|/trackback/?$|/embed/?$|/amp/?$",
+# Query parameters that only track where a click came from (utm_*, click ids, share refs).
+TRACKING_PARAM = re.compile(
+    r"^(?:utm_\w*|fbclid|gclid|gclsrc|dclid|msclkid|yclid|twclid|igshid|mc_cid|mc_eid|ref|ref_src"
+    r"|ref_url|referrer|amp|_ga|_gl|mkt_tok|spm|cmpid|ncid|sr_share|s_cid|wt_mc|oly_\w+"
+    r"|vero_\w+|_hs\w+|hsctatracking|__twitter_impression|relatedposts_\w+)$",
     re.IGNORECASE,
 )
+# Links that are actions, not pages: sharing, login, reply, print, feeds, admin and APIs.
+ACTION_LINK = re.compile(
+    r"(?:facebook\.com/(?:sharer|share|dialog)|twitter\.com/(?:intent|share)|x\.com/intent"
+    r"|t\.me/share|telegram\.me/share|wa\.me/|api\.whatsapp\.com|whatsapp\.com/send"
+    r"|linkedin\.com/(?:share|cws/share|sharearticle)|pinterest\.com/pin/create"
+    r"|reddit\.com/submit|tumblr\.com/(?:share|widgets)|vk\.com/share|getpocket\.com/save"
+    r"|mail\.google\.com|addtoany\.com|sharethis\.com|/wp-login\.php|/wp-admin/|/xmlrpc\.php"
+    r"|/wp-comments-post\.php|/cdn-cgi/|[?&](?:replytocom|share|print|s|like_comment|unapproved"
+    r"|redirect_to)=|[?&]action=|/print/?$|/feed/?$|/comments/feed|/trackback/?$|/embed/?$"
+    r"|/amp/?$|/wp-json/|#respond|#comments?\b|#reply\b|/(?:login|signin|sign-in|register)(?:/|$))",
+    re.IGNORECASE,
+)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 _IGNORED_SUFFIXES = tuple(f".{ext}" for ext in IGNORED_EXTENSIONS)
 
 _ARTICLE_PATH = re.compile(
@@ -42,37 +47,42 @@ _LISTING_PATH = re.compile(
 _PAGE_NUMBER = re.compile(r"/page/(\d+)/?$|[?&](?:paged|page)=(\d+)")
 
 
-def clean_url(url: str, tracking_params: Iterable[str] = DEFAULT_TRACKING_PARAMS) -> str:
-    """Drop the fragment and tracking parameters, lowercase scheme and host, drop default ports."""
-    parts = urlsplit(url.strip())
+def clean_url(url: str, extra_tracking: Iterable[str] = ()) -> str:
+    """Drop the fragment and tracking parameters; lowercase scheme and host, no default port."""
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:  # an unparseable URL is kept as is; it will fail to fetch on its own
+        return url.strip()
     scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if parts.port and not (
-        (scheme == "http" and parts.port == 80) or (scheme == "https" and parts.port == 443)
-    ):
-        host = f"{host}:{parts.port}"
-    tracking = {p.lower() for p in tracking_params}
-    query = [
-        (key, value)
-        for key, value in parse_qsl(parts.query, keep_blank_values=True)
-        if key.lower() not in tracking and not key.lower().startswith("utm_")
-    ]
-    path = parts.path or "/"
-    return urlunsplit((scheme, host, path, urlencode(query, doseq=True), ""))
+    netloc = f"{parts.username}@{host}" if parts.username else host
+    if port is not None and port != _DEFAULT_PORTS.get(scheme):
+        netloc = f"{netloc}:{port}"
+    extra = {name.lower() for name in extra_tracking}
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        kept = [(k, v) for k, v in pairs if not TRACKING_PARAM.match(k) and k.lower() not in extra]
+        if len(kept) != len(pairs):
+            query = urlencode(kept)
+    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+def is_action(url: str) -> bool:
+    """Share, login, reply, print, feed, admin and API links."""
+    return bool(ACTION_LINK.search(url))
 
 
 def is_denied(url: str) -> bool:
-    """Share, login, comment, search, feed-of-comments and binary-file URLs."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
+    """What the crawler never fetches: actions, other schemes and binary files."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
         return True
-    if parts.fragment.lower() in ("respond", "comments", "reply"):
+    if parts.scheme not in ("http", "https") or is_action(url):
         return True
-    keys = {key.lower() for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
-    if keys & DENIED_QUERY_KEYS:
-        return True
-    path = parts.path.lower()
-    return bool(DENIED_PATH.search(path)) or path.endswith(_IGNORED_SUFFIXES)
+    return parts.path.lower().endswith(_IGNORED_SUFFIXES)
 
 
 def on_domains(url: str, domains: Iterable[str]) -> bool:

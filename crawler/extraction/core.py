@@ -10,6 +10,8 @@ from email.utils import parsedate_to_datetime
 
 from lxml import etree
 
+from crawler.urls import clean_url, is_action
+
 from . import agency as agency_mod
 from . import blocks as blocks_mod
 from . import body as body_mod
@@ -47,7 +49,7 @@ def _extract(
     art: Article, html: bytes | str, url: str, headers: Mapping[str, str] | None, rules: SiteRules
 ) -> None:
     problems, sources = art.problems, art.sources
-    art.url = urls.clean(url) if url else url
+    art.url = clean_url(url) if url else url
     if isinstance(html, bytes | bytearray | memoryview):
         raw = bytes(html)
         if not raw.strip():
@@ -242,7 +244,7 @@ def _canonical(
     root: etree._Element, data: structured.Structured, url: str, sources: dict[str, str]
 ) -> str:
     """rel=canonical, else og:url, else the page URL; only on the page's own site."""
-    page = urls.clean(url) if url else url
+    page = clean_url(url) if url else url
     canonical = next(
         (
             link.get("href") or ""
@@ -258,7 +260,7 @@ def _canonical(
         target = urls.absolute(str(raw), url) if raw else None
         if target and (not url or urls.same_site(target, url)):
             sources["url"] = source
-            return urls.clean(target)
+            return clean_url(target)
     sources["url"] = "page"
     return page
 
@@ -297,9 +299,9 @@ def _related_outside(page: PageIndex, base: str) -> list[str]:
 def _links(found: list[str], page: str) -> list[str]:
     out: dict[str, None] = {}
     for url in found:
-        if urls.is_action(url) or urls.is_media(url):
+        if is_action(url) or urls.is_media(url):
             continue
-        cleaned = urls.clean(url)
+        cleaned = clean_url(url)
         if cleaned != page:
             out.setdefault(cleaned)
     return list(out)

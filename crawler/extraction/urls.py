@@ -1,30 +1,13 @@
-"""URL hygiene: absolute links, tracking parameters stripped, canonical only on the same site."""
+"""Links as the extractor needs them: absolute, media or not, same registered site or not.
+
+Cleaning and action links are `crawler.urls`'s job, shared with the spider.
+"""
 
 from __future__ import annotations
 
 import functools
 import re
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
-
-_TRACKING = re.compile(
-    r"^(?:utm_\w*|fbclid|gclid|gclsrc|dclid|msclkid|yclid|twclid|igshid|mc_cid|mc_eid|ref|ref_src"
-    r"|ref_url|referrer|amp|_ga|_gl|mkt_tok|spm|cmpid|ncid|sr_share|share|s_cid|wt_mc|oly_\w+"
-    r"|vero_\w+|_hs\w+|hsctatracking|__twitter_impression|relatedposts_\w+)$",
-    re.I,
-)
-_DEFAULT_PORTS = {"http": "80", "https": "443"}
-# Links that are actions, not content: sharing, login, reply, print, feeds.
-_ACTION = re.compile(
-    r"(?:facebook\.com/(?:sharer|share|dialog)|twitter\.com/(?:intent|share)|x\.com/intent"
-    r"|t\.me/share|telegram\.me/share|wa\.me/|api\.whatsapp\.com|whatsapp\.com/send"
-    r"|linkedin\.com/(?:share|cws/share|sharearticle)|pinterest\.com/pin/create"
-    r"|reddit\.com/submit|tumblr\.com/(?:share|widgets)|vk\.com/share|getpocket\.com/save"
-    r"|plus\.google\.com/share|mail\.google\.com|addtoany\.com|sharethis\.com|/wp-login\.php"
-    r"|/wp-admin/|/xmlrpc\.php|[?&]replytocom=|[?&]share=|[?&]print=|/print/?$|/feed/?$"
-    r"|/comments/feed|/wp-json/|#respond|#comments?\b|[?&]action=(?:login|register)"
-    r"|/(?:login|signin|sign-in|register)(?:/|$))",
-    re.I,
-)
+from urllib.parse import urljoin, urlsplit
 
 
 def absolute(href: str | None, base: str) -> str | None:
@@ -47,29 +30,6 @@ def absolute(href: str | None, base: str) -> str | None:
     return url
 
 
-def clean(url: str) -> str:
-    """Drop the fragment and tracking parameters; lower-case scheme and host, no default port."""
-    try:
-        parts = urlsplit(url.strip())
-        host = (parts.hostname or "").lower()
-        port = parts.port
-    except ValueError:
-        return url.strip()
-    scheme = parts.scheme.lower()
-    netloc = host
-    if parts.username:
-        netloc = f"{parts.username}@{netloc}"
-    if port is not None and str(port) != _DEFAULT_PORTS.get(scheme):
-        netloc = f"{netloc}:{port}"
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        kept = [(k, v) for k, v in pairs if not _TRACKING.match(k)]
-        if len(kept) != len(pairs):
-            query = urlencode(kept)
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
-
-
 _MEDIA = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|svg|bmp|ico|mp4|webm|mp3|m4a)$", re.I)
 
 
@@ -79,11 +39,6 @@ def is_media(url: str) -> bool:
         return bool(_MEDIA.search(urlsplit(url).path))
     except ValueError:
         return False
-
-
-def is_action(url: str) -> bool:
-    """Share, login, reply, print and feed links."""
-    return bool(_ACTION.search(url))
 
 
 @functools.cache

@@ -13,7 +13,8 @@ from crawler.extraction.dates import parse_iso, site_offset
 from crawler.extraction.decode import decode
 from crawler.extraction.language import detect, primary
 from crawler.extraction.metrics import exact_match, field_accuracy, mean_f1, shingle_f1
-from crawler.extraction.urls import absolute, clean, same_site
+from crawler.extraction.urls import absolute, same_site
+from crawler.urls import clean_url as clean
 
 TEHRAN = timezone(timedelta(hours=3, minutes=30))
 
