@@ -156,6 +156,11 @@ class HubSpider(scrapy.Spider):
             extract, response.body, response.url, headers=headers, rules=self.rules
         )
         article.url = clean_url(article.url, self.tracking_params)
+        if article.problems:  # truncated, huge, binary or broken pages: partial rows, said why
+            logger.warning(
+                "partial extraction of %s: %s", response.url, "; ".join(article.problems)
+            )
+            self.crawler.stats.inc_value("newshub/extraction_problems")  # type: ignore[union-attr]
         return ArticleItem(
             source=self.source.name,
             article=article,
