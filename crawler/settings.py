@@ -107,6 +107,8 @@ REQUISITES_MAX_TOTAL = 5000
 REQUISITES_SOCIAL_IMAGES = False
 # Scheduler priority: fetched right after their page, like a browser would.
 REQUISITES_PRIORITY = 30
+# Don't refetch a requisite an earlier run archived within this many days (0: always refetch).
+REQUISITES_REFRESH_DAYS = 30
 
 # --- Database (pipelines.database, pipelines.store) ---
 # SQLAlchemy URL; the runner sets it from NEWSHUB_DATABASE_URL or the data dir.

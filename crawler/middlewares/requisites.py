@@ -6,29 +6,38 @@ fonts the HTML references, and for each stylesheet its ``url(...)`` and ``@impor
 Requisites come from the source's own domains plus its ``requisite_domains``; each is asked for
 once per run, within REQUISITES_MAX_PER_PAGE and REQUISITES_MAX_TOTAL, with hop "E" (embed).
 
+A recrawl does not ask again for a requisite an earlier run archived within
+REQUISITES_REFRESH_DAYS (pipelines.requisites, read in a thread at spider open): replay finds
+it in the archive, and the theme's CSS and JS would otherwise cost every changed article.
+
 Their responses are archived by the WARC middleware like any other; the callback here is a
 no-op, so the spider never mistakes a stylesheet or an image for a page.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urlsplit
 
 from parsel import Selector
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Response, TextResponse
 
 from crawler.discovery import page_kind
 from crawler.urls import on_domains
+from pipelines.db import make_engine
+from pipelines.requisites import load_archived
 
 if TYPE_CHECKING:
     from typing import Self
 
+    from scrapy import Spider
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
@@ -115,6 +124,8 @@ class RequisitesMiddleware:
         max_total: int = 5000,
         social_images: bool = False,
         priority: int = 30,
+        refresh_days: float = 30.0,
+        archive: tuple[str, int, str | None] | None = None,
     ) -> None:
         self.crawler = crawler
         self.page_kinds = frozenset(page_kinds)
@@ -122,22 +133,51 @@ class RequisitesMiddleware:
         self.max_total = max_total
         self.social_images = social_images
         self.priority = priority
-        # URLs asked for this run: each once, and the total bounded.
+        # URLs considered this run (each once) and how many of them were asked for.
         self.seen: set[str] = set()
+        self.asked = 0
+        # Earlier runs' copies younger than `refresh` are not fetched again (0: always fetched).
+        self.refresh = timedelta(days=refresh_days)
+        self.archive = archive  # (database URL, source id or 0, WARC folder)
+        self.archived: dict[str, datetime] = {}
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         if not settings.getbool("REQUISITES_ENABLED", True):
             raise NotConfigured("REQUISITES_ENABLED is off")
-        return cls(
+        archive = None
+        if settings.get("DB_URL"):
+            warc_dir = settings.get("WARC_DIR") or None
+            archive = (settings["DB_URL"], settings.getint("DB_SOURCE_ID"), warc_dir)
+        middleware = cls(
             crawler,
             page_kinds=settings.getlist("REQUISITES_PAGE_KINDS", ["article"]),
             max_per_page=settings.getint("REQUISITES_MAX_PER_PAGE", 100),
             max_total=settings.getint("REQUISITES_MAX_TOTAL", 5000),
             social_images=settings.getbool("REQUISITES_SOCIAL_IMAGES", False),
             priority=settings.getint("REQUISITES_PRIORITY", 30),
+            refresh_days=settings.getfloat("REQUISITES_REFRESH_DAYS", 30.0),
+            archive=archive,
         )
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        return middleware
+
+    async def spider_opened(self, spider: Spider) -> None:
+        """Read which requisites earlier runs archived, off the reactor thread."""
+        if self.archive is None or self.refresh <= timedelta(0):
+            return
+        url, source_id, warc_dir = self.archive
+        source = source_id or getattr(getattr(spider, "source", None), "name", None) or spider.name
+        since = self.clock() - self.refresh
+        try:
+            self.archived = await asyncio.to_thread(_load, url, source, since, warc_dir)
+        except Exception as exc:  # an optimization only: crawl on, fetching every requisite
+            logger.warning("requisites: cannot read what is archived (%s)", exc)
+            return
+        if self.crawler is not None and self.crawler.stats is not None:
+            self.crawler.stats.set_value("newshub/requisites/archived_known", len(self.archived))
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
         yield from result
@@ -182,7 +222,7 @@ class RequisitesMiddleware:
         for reference in references:
             if len(requests) >= self.max_per_page:
                 break
-            if self.max_total and len(self.seen) >= self.max_total:
+            if self.max_total and self.asked >= self.max_total:
                 self._count("newshub/requisites/over_limit")
                 break
             url = urldefrag(response.urljoin(reference))[0]
@@ -196,12 +236,20 @@ class RequisitesMiddleware:
             meta = {"hops": hops, "requisite": True}
             if offsite:
                 meta["allow_offsite"] = True
-            requests.append(
-                Request(url, callback=self.parse_requisite, priority=self.priority, meta=meta)
-            )
+            request = Request(url, callback=self.parse_requisite, priority=self.priority, meta=meta)
+            if self._archived(request.url):
+                self._count("newshub/requisites/archived")
+                continue
+            requests.append(request)
+            self.asked += 1
         if requests:
             self._count("newshub/requisites/requested", len(requests))
         return requests
+
+    def _archived(self, url: str) -> bool:
+        """Whether an earlier run archived url recently enough for replay to use its copy."""
+        fetched = self.archived.get(url)
+        return fetched is not None and self.clock() - fetched < self.refresh
 
     def _domains(self, response: Response) -> tuple[list[str], list[str]]:
         """The site's own domains and the source's extra requisite domains."""
@@ -216,3 +264,13 @@ class RequisitesMiddleware:
         stats = self.crawler.stats if self.crawler is not None else None
         if stats is not None:
             stats.inc_value(key, count)
+
+
+def _load(
+    url: str, source: int | str, since: datetime, warc_dir: str | None
+) -> dict[str, datetime]:
+    engine = make_engine(url)
+    try:
+        return load_archived(engine, source, since, warc_dir)
+    finally:
+        engine.dispose()

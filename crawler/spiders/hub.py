@@ -160,7 +160,7 @@ class HubSpider(scrapy.Spider):
             logger.warning(
                 "partial extraction of %s: %s", response.url, "; ".join(article.problems)
             )
-            self.crawler.stats.inc_value("newshub/extraction_problems")  # type: ignore[union-attr]
+            self.crawler.stats.inc_value("newshub/extraction_problems")
         return ArticleItem(
             source=self.source.name,
             article=article,

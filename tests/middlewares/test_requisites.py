@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +14,7 @@ from scrapy import Request, Spider
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, TextResponse
 from scrapy.utils.test import get_crawler
+from sqlalchemy import Engine, insert
 
 from crawler import settings as project_settings
 from crawler.config import Source
@@ -21,6 +24,9 @@ from crawler.middlewares.requisites import (
     html_references,
     srcset_urls,
 )
+from pipelines.models import Capture
+from pipelines.runs import ensure_source
+from pipelines.warc import HttpExchange, WarcWriter
 
 ARTICLE = b"""<!doctype html><html><head>
 <base href="http://hub.test/">
@@ -209,3 +215,92 @@ def test_disabled_by_setting_and_registered_in_the_project() -> None:
     name = "crawler.middlewares.requisites.RequisitesMiddleware"
     # Above DepthMiddleware (900): its requests pass Depth, Referer and the offsite filter.
     assert project_settings.SPIDER_MIDDLEWARES[name] > 900
+
+
+def capture(
+    engine: Engine,
+    writer: WarcWriter,
+    source: Source,
+    url: str,
+    days_ago: float,
+    status: int = 200,
+    location: str | None = None,
+) -> None:
+    """Archive one response (WARC record and captures row) as an earlier run would have."""
+    headers = [("Content-Type", "image/png")] + ([("Location", location)] if location else [])
+    exchange = HttpExchange(
+        url=url,
+        method="GET",
+        request_headers=[("Host", url.split("/")[2])],
+        request_body=b"",
+        protocol="HTTP/1.1",
+        status=status,
+        reason="",
+        response_headers=headers,
+        body=b"" if location else b"\x89PNG",
+        ip_address=None,
+        fetched_at=datetime.now(UTC) - timedelta(days=days_ago),
+        duration=None,
+    )
+    record = writer.write_exchange(exchange)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(Capture).values(
+                source_id=ensure_source(engine, source),
+                url=url,
+                status=status,
+                content_type="image/png",
+                fetched_at=record.date,
+                size=len(exchange.body),
+                payload_digest=record.payload_digest,
+                record_type=record.record_type,
+                warc_file=record.warc_file,
+                warc_offset=record.offset,
+                warc_length=record.length,
+                warc_record_id=record.record_id,
+            )
+        )
+
+
+def test_a_recrawl_asks_only_for_requisites_not_archived_recently(
+    engine: Engine, tmp_path: Path
+) -> None:
+    hub = Source(name="hub", home="http://hub.test/")
+    other = Source(name="other", home="http://other.test/")
+    style = "http://hub.test/wp-content/themes/hub/style.css?ver=6.5"
+    with WarcWriter(tmp_path, "hub") as writer:
+        capture(engine, writer, hub, style, days_ago=2)  # archived: not asked again
+        capture(engine, writer, hub, "http://hub.test/theme.css", days_ago=40)  # too old
+        capture(engine, writer, hub, "http://hub.test/lazy.jpg", days_ago=1, status=404)
+        capture(engine, writer, other, "http://hub.test/print.css", days_ago=1)  # not this source
+        # Archived through a redirect (relative Location), and a redirect to nothing archived.
+        capture(engine, writer, hub, "http://hub.test/favicon.ico", 3, 301, "/img/icon.png")
+        capture(engine, writer, hub, "http://hub.test/img/icon.png", days_ago=3)
+        capture(engine, writer, hub, "http://hub.test/img/logo.svg", 3, 302, "/img/gone.svg")
+    database = engine.url.render_as_string(hide_password=False)
+
+    def asked(**settings: Any) -> list[str]:
+        mw = middleware(DB_URL=database, WARC_DIR=str(tmp_path), **settings)
+        assert mw.crawler is not None and mw.crawler.spider is not None
+        asyncio.run(mw.spider_opened(mw.crawler.spider))
+        got = urls(mw.requisites(page()))
+        stats = mw.crawler.stats
+        assert stats is not None and stats.get_value("newshub/requisites/requested") == len(got)
+        skipped = stats.get_value("newshub/requisites/archived", 0)
+        assert skipped == len(everything) - len(got)
+        return got
+
+    everything = urls(middleware().requisites(page()))
+    got = asked()
+    assert style not in got and "http://hub.test/favicon.ico" not in got
+    assert set(everything) - set(got) == {style, "http://hub.test/favicon.ico"}
+    for url in (
+        "http://hub.test/theme.css",  # archived 40 days ago: outside the 30-day window
+        "http://hub.test/lazy.jpg",  # archived, but as a 404
+        "http://hub.test/print.css",  # archived for another source
+        "http://hub.test/img/logo.svg",  # its redirect leads to nothing archived
+        "http://hub.test/wp-content/uploads/a.jpg",  # new
+    ):
+        assert url in got
+    assert asked(REQUISITES_REFRESH_DAYS=45) == [u for u in got if u != "http://hub.test/theme.css"]
+    assert asked(REQUISITES_REFRESH_DAYS=0) == everything  # 0: always refetch
