@@ -10,7 +10,7 @@ import io
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from warcio.statusandheaders import StatusAndHeaders
@@ -86,6 +86,22 @@ class ArchivedRecord:
     block_digest: str
     target_uri: str
     date: datetime
+
+    def capture(self, *, status: int, content_type: str | None, size: int) -> dict[str, Any]:
+        """The `captures` row of this record, as the capture_archived signal carries it."""
+        return {
+            "url": self.target_uri,
+            "status": status,
+            "content_type": content_type,
+            "fetched_at": self.date,
+            "payload_digest": self.payload_digest,
+            "warc_file": self.warc_file,
+            "warc_offset": self.offset,
+            "warc_length": self.length,
+            "warc_record_id": self.record_id,
+            "record_type": self.record_type,
+            "size": size,
+        }
 
 
 class BuiltRecord(NamedTuple):

@@ -235,19 +235,11 @@ class WarcCaptureMiddleware:
                 self.stats.inc_value("warc/dedup_bytes_saved", len(exchange.body))
             self._update_stats(self.writer)
         content_type = response.headers.get(b"Content-Type")
-        capture = {
-            "url": record.target_uri,
-            "status": exchange.status,
-            "content_type": content_type.decode("latin-1") if content_type else None,
-            "fetched_at": record.date,
-            "payload_digest": record.payload_digest,
-            "warc_file": record.warc_file,
-            "warc_offset": record.offset,
-            "warc_length": record.length,
-            "warc_record_id": record.record_id,
-            "record_type": record.record_type,
-            "size": len(exchange.body),
-        }
+        capture = record.capture(
+            status=exchange.status,
+            content_type=content_type.decode("latin-1") if content_type else None,
+            size=len(exchange.body),
+        )
         if self.digests is not None:
             capture["dedup_key"] = key
         if self.signals is not None:

@@ -9,9 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -25,6 +22,7 @@ from crawler.demo.server import DemoServer
 from crawler.demo.site import DemoHub
 from pipelines import schema
 from pipelines.db import make_engine
+from tests.newshub_process import newshub
 from tests.pipelines.sample_archive import T0, Page, archive
 
 PAGES = [
@@ -133,17 +131,6 @@ def test_verify(run: Runner) -> None:
     assert broken.exit_code == 1
     assert broken.stdout.splitlines()[0].startswith(f"{path.name}: missing WARC file")
     assert run("verify", "--source", "alpha").exit_code == 0
-
-
-def newshub(*args: str, data: Path, database_url: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NEWSHUB_DATA_DIR": str(data), "NEWSHUB_DATABASE_URL": database_url}
-    return subprocess.run(
-        [sys.executable, "-m", "crawler.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
 
 
 def test_real_crawl_searches_and_verifies(tmp_path: Path) -> None:

@@ -98,19 +98,11 @@ def archive(
             record = writer.write_exchange(exchange(page.url(), page_html(page), when))
             records[page.url()] = record.record_id
             store.add_capture(
-                {
-                    "url": record.target_uri,
-                    "status": 200,
-                    "content_type": "text/html; charset=utf-8",
-                    "fetched_at": record.date,
-                    "payload_digest": record.payload_digest,
-                    "warc_file": record.warc_file,
-                    "warc_offset": record.offset,
-                    "warc_length": record.length,
-                    "warc_record_id": record.record_id,
-                    "record_type": record.record_type,
-                    "size": len(page_html(page)),
-                }
+                record.capture(
+                    status=200,
+                    content_type="text/html; charset=utf-8",
+                    size=len(page_html(page)),
+                )
             )
             article = Article(
                 url=page.url(),
@@ -154,21 +146,7 @@ def archive_files(
         for url, (content_type, body) in files.items():
             record = writer.write_exchange(exchange(url, body, fetched_at, content_type))
             records[url] = record.record_id
-            store.add_capture(
-                {
-                    "url": url,
-                    "status": 200,
-                    "content_type": content_type,
-                    "fetched_at": record.date,
-                    "payload_digest": record.payload_digest,
-                    "warc_file": record.warc_file,
-                    "warc_offset": record.offset,
-                    "warc_length": record.length,
-                    "warc_record_id": record.record_id,
-                    "record_type": record.record_type,
-                    "size": len(body),
-                }
-            )
+            store.add_capture(record.capture(status=200, content_type=content_type, size=len(body)))
     store.close()
     assert store.errors == []
     return records

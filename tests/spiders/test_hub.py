@@ -6,7 +6,6 @@ against a demo hub served by this test process on port 0.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections import Counter
@@ -22,19 +21,9 @@ from crawler.demo.site import DemoHub
 from crawler.extraction.metrics import shingle_f1
 from pipelines.db import make_engine
 from pipelines.models import ArticleRow, ArticleVersion, Capture, CrawlRun
+from tests.newshub_process import newshub
 
 ARTICLES = 200
-
-
-def newshub(*args: str, data: Path, database_url: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NEWSHUB_DATA_DIR": str(data), "NEWSHUB_DATABASE_URL": database_url}
-    return subprocess.run(
-        [sys.executable, "-m", "crawler.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
 
 
 class Crawled:
