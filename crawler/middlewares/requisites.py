@@ -195,6 +195,13 @@ class RequisitesMiddleware:
         """Callback of requisite requests: archived already, nothing to extract."""
         return ()
 
+    @property
+    def _callback(self) -> Callable[[Response], Iterable[Any]]:
+        """The spider's own no-op callback when it has one: a spider method survives a disk
+        queue or a shared Redis frontier, which serialize callbacks by name; ours would not."""
+        spider = self.crawler.spider if self.crawler is not None else None
+        return getattr(spider, "parse_requisite", self.parse_requisite)
+
     def requisites(self, response: Response) -> list[Request]:
         """Requests for what response needs to render, not asked for yet this run."""
         if response.status != 200 or not isinstance(response, TextResponse):
@@ -236,7 +243,7 @@ class RequisitesMiddleware:
             meta = {"hops": hops, "requisite": True}
             if offsite:
                 meta["allow_offsite"] = True
-            request = Request(url, callback=self.parse_requisite, priority=self.priority, meta=meta)
+            request = Request(url, callback=self._callback, priority=self.priority, meta=meta)
             if self._archived(request.url):
                 self._count("newshub/requisites/archived")
                 continue

@@ -105,6 +105,10 @@ class HubSpider(scrapy.Spider):
         for sitemap_request in self.parse_robots(response):
             self.crawler.engine.crawl(sitemap_request)
 
+    def parse_requisite(self, response: Response) -> Iterable[Any]:
+        """Stylesheets, scripts, images: archived by the WARC middleware, nothing to extract."""
+        return ()
+
     def parse_robots(self, response: Response) -> Iterable[scrapy.Request]:
         sitemaps = robots_sitemaps(response.body) if response.status == 200 else []
         if not sitemaps and not self.source.sitemaps:

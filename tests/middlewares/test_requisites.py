@@ -304,3 +304,21 @@ def test_a_recrawl_asks_only_for_requisites_not_archived_recently(
         assert url in got
     assert asked(REQUISITES_REFRESH_DAYS=45) == [u for u in got if u != "http://hub.test/theme.css"]
     assert asked(REQUISITES_REFRESH_DAYS=0) == everything  # 0: always refetch
+
+
+def test_requests_survive_serialization_with_the_hub_spider() -> None:
+    """Disk queues and a shared Redis frontier store callbacks by name: it must be a spider's."""
+    from scrapy.utils.request import request_from_dict
+
+    from crawler.spiders.hub import HubSpider
+
+    source = Source(name="hub", home="http://hub.test/")
+    crawler = get_crawler(HubSpider, settings_dict={"DB_URL": ""})
+    crawler.spider = spider = HubSpider(source)
+    mw = RequisitesMiddleware.from_crawler(crawler)
+    requests = list(mw.process_spider_output(page(), []))
+    assert requests
+    for request in requests:
+        restored = request_from_dict(request.to_dict(spider=spider), spider=spider)
+        assert restored.callback == spider.parse_requisite
+        assert restored.meta["requisite"] is True
