@@ -10,6 +10,7 @@ import dataclasses
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -62,6 +63,10 @@ class Paths:
 
     data_dir: Path
     database_url: str
+    # Redis URL of a frontier shared by crawl workers on several hosts (None: crawl alone).
+    frontier_url: str | None = None
+    # Prefix of the frontier's Redis keys: PREFIX:SOURCE:queue, :seen, :workers.
+    frontier_prefix: str = "newshub"
 
     @property
     def warc_dir(self) -> Path:
@@ -69,7 +74,8 @@ class Paths:
 
 
 def resolve_paths(environ: dict[str, str] | None = None) -> Paths:
-    """Read NEWSHUB_DATA_DIR and NEWSHUB_DATABASE_URL, falling back to SQLite in the data dir."""
+    """Read NEWSHUB_DATA_DIR and NEWSHUB_DATABASE_URL, falling back to SQLite in the data dir,
+    and the optional frontier (`resolve_frontier`)."""
     env = os.environ if environ is None else environ
     data_dir = Path(env.get("NEWSHUB_DATA_DIR") or "data")
     url = env.get("NEWSHUB_DATABASE_URL") or f"sqlite:///{data_dir / 'newshub.db'}"
@@ -77,7 +83,48 @@ def resolve_paths(environ: dict[str, str] | None = None) -> Paths:
         make_url(url)
     except Exception as exc:  # SQLAlchemy raises ArgumentError; keep the message short
         raise ConfigError(f"NEWSHUB_DATABASE_URL is not a database URL: {exc}") from None
-    return Paths(data_dir=data_dir, database_url=url)
+    frontier_url, frontier_prefix = resolve_frontier(env)
+    return Paths(
+        data_dir=data_dir,
+        database_url=url,
+        frontier_url=frontier_url,
+        frontier_prefix=frontier_prefix,
+    )
+
+
+def resolve_frontier(environ: Mapping[str, str] | None = None) -> tuple[str | None, str]:
+    """Read NEWSHUB_FRONTIER_URL (redis://host:port/db) and NEWSHUB_FRONTIER_PREFIX.
+
+    Unset or empty: no frontier, each crawl runs alone. Errors never show the URL's password.
+    """
+    env = os.environ if environ is None else environ
+    url = env.get("NEWSHUB_FRONTIER_URL") or None
+    prefix = env.get("NEWSHUB_FRONTIER_PREFIX") or "newshub"
+    if url is not None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("redis", "rediss", "unix"):
+            raise ConfigError(
+                "NEWSHUB_FRONTIER_URL must be a redis://host:port/db URL, "
+                f"got {safe_redis_url(url)}"
+            )
+    if not re.fullmatch(r"[A-Za-z0-9_.:-]+", prefix):
+        raise ConfigError("NEWSHUB_FRONTIER_PREFIX must be letters, digits, '.', '_', ':' or '-'")
+    return url, prefix
+
+
+def safe_redis_url(url: str) -> str:
+    """A Redis URL with any password masked, fit for logs and error messages."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        user = parts.username or ""
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+        netloc = f"{user}:***@{host}{port}"
+        return parts._replace(netloc=netloc).geturl()
+    except ValueError:
+        return "<invalid Redis URL>"
 
 
 def config_path(explicit: str | None = None) -> Path:

@@ -4,6 +4,10 @@ PostgreSQL: a session advisory lock on a dedicated connection held for the whole
 server drops it when the process dies, however it dies. SQLite: an OS `flock` on a file next
 to the database (`<db>.SOURCE.lock`), which the kernel drops the same way. Either way a
 killed crawl never leaves a stale lock behind, so no lock ever needs breaking by hand.
+
+A lock can also be taken shared: crawl workers of one source that share a Redis frontier
+(NEWSHUB_FRONTIER_URL) hold it shared together, which still keeps a normal, exclusive run of
+the source apart from them.
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ SCHEMA = "~schema"
 class RunLock:
     """One named lock; `acquire()` says whether it was free, `release()` gives it back."""
 
-    def __init__(self, engine: Engine, name: str) -> None:
+    def __init__(self, engine: Engine, name: str, *, shared: bool = False) -> None:
         self.engine = engine
         self.name = name
+        self.shared = shared
         self.held = False
         self._connection: Connection | None = None
         self._file: IO[str] | None = None
@@ -66,7 +71,8 @@ class RunLock:
         connection, self._connection = self._connection, None
         if connection is not None:
             try:
-                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
+                unlock = "pg_advisory_unlock_shared" if self.shared else "pg_advisory_unlock"
+                connection.execute(text(f"SELECT {unlock}(:key)"), {"key": self.key})
             except Exception:  # a broken connection has lost the lock already
                 pass
             finally:
@@ -79,13 +85,14 @@ class RunLock:
         # AUTOCOMMIT: no transaction stays open ("idle in transaction") for the whole run.
         connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         try:
+            mode = "_shared" if self.shared else ""
             if wait:
-                connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": self.key})
+                connection.execute(text(f"SELECT pg_advisory_lock{mode}(:key)"), {"key": self.key})
                 got = True
             else:
                 got = bool(
                     connection.execute(
-                        text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}
+                        text(f"SELECT pg_try_advisory_lock{mode}(:key)"), {"key": self.key}
                     ).scalar()
                 )
         except BaseException:
@@ -101,17 +108,19 @@ class RunLock:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            mode = fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX
+            fcntl.flock(handle.fileno(), mode | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
             handle.close()
             return False
         except BaseException:
             handle.close()
             raise
-        # Who holds it, for an operator looking at the file; the lock itself is the flock.
-        handle.truncate(0)
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
+        if not self.shared:  # shared holders would overwrite each other's pid
+            # Who holds it, for an operator looking at the file; the lock itself is the flock.
+            handle.truncate(0)
+            handle.write(f"{os.getpid()}\n")
+            handle.flush()
         self._file = handle
         return True
 
@@ -123,9 +132,12 @@ class RunLock:
         self.release()
 
 
-def source_lock(engine: Engine, source_name: str) -> RunLock:
-    """The lock that keeps two runs of one source apart (different sources don't contend)."""
-    return RunLock(engine, source_name)
+def source_lock(engine: Engine, source_name: str, *, shared: bool = False) -> RunLock:
+    """The lock that keeps two runs of one source apart (different sources don't contend).
+
+    `shared`: frontier workers of the source hold it together, apart from exclusive runs.
+    """
+    return RunLock(engine, source_name, shared=shared)
 
 
 def schema_lock(engine: Engine) -> RunLock:

@@ -118,6 +118,10 @@ def build_settings(
         "LOG_FILE": None if options.verbose else str(log_path(paths, source, run_id)),
         "LOG_FILE_APPEND": False,
     }
+    if paths.frontier_url:  # share the queue and the dupefilter with the source's other workers
+        values["SCHEDULER"] = "crawler.frontier.RedisFrontier"
+        values["FRONTIER_URL"] = paths.frontier_url
+        values["FRONTIER_KEY"] = f"{paths.frontier_prefix}:{source.name}"
     concurrency = options.concurrency or source.concurrency
     if concurrency:
         values["CONCURRENT_REQUESTS"] = max(concurrency, 1)
@@ -143,7 +147,9 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
     """Crawl one source into the WARC folder and the database; raises CrawlFailed on failure."""
     options = options or CrawlOptions()
     engine = open_engine(paths.database_url)
-    lock = source_lock(engine, source.name)
+    frontier = bool(paths.frontier_url)
+    # Frontier workers of one source run together: they share its lock, apart from plain runs.
+    lock = source_lock(engine, source.name, shared=frontier)
     try:
         with schema_lock(engine):  # simultaneous first runs must not race to migrate
             ensure_schema(engine)
@@ -151,7 +157,13 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
         if not lock.acquire():
             _skip(engine, source, source_id, options.trigger)
         run_id, run_uuid = start_run(engine, source_id, trigger=options.trigger)
-        reap_dead_runs(engine, source_id, current_run=run_id, lock_free=lambda n: _free(engine, n))
+        reap_dead_runs(
+            engine,
+            source_id,
+            current_run=run_id,
+            lock_free=lambda n: _free(engine, n),
+            shared=frontier,
+        )
     except BaseException:
         lock.release()
         engine.dispose()
@@ -177,7 +189,9 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
         stats.update(crawler.stats.get_stats() if crawler.stats else {})
         spider = crawler.spider  # type: ignore[assignment]
     finally:
-        summary = _summarize(source, run_id, stats, spider, time.monotonic() - started)
+        summary = _summarize(
+            source, run_id, stats, spider, time.monotonic() - started, frontier=frontier
+        )
         finish_run(
             engine,
             run_id,
@@ -227,6 +241,8 @@ def _summarize(
     stats: dict[str, Any],
     spider: HubSpider | None,
     duration: float,
+    *,
+    frontier: bool = False,
 ) -> CrawlSummary:
     reason = str(stats.get("finish_reason", "interrupted"))
     pages = int(stats.get("downloader/response_count", 0))
@@ -239,7 +255,7 @@ def _summarize(
         error = f"database writes failed: {stats['newshub/db_errors'][0]}"
     elif reason not in SUCCESS_REASONS:
         error = f"crawl stopped early: {reason}"
-    elif pages == 0:
+    elif pages == 0 and not frontier:  # a frontier worker may join when nothing is left
         error = f"nothing fetched from {source.home}"
     if error:
         status = "interrupted" if reason in ("shutdown", "interrupted") else "failed"

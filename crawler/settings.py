@@ -159,3 +159,13 @@ HUB_TRACKING_PARAMS: list[str] = []
 PROGRESS_ENABLED = True
 # Seconds between progress updates.
 PROGRESS_INTERVAL = 1.0
+
+# --- Shared frontier (crawler.frontier; on when NEWSHUB_FRONTIER_URL is set) ---
+# Redis URL of the frontier; the runner sets it from NEWSHUB_FRONTIER_URL (empty: off).
+FRONTIER_URL = ""
+# Key namespace of one source's frontier; the runner sets it to PREFIX:SOURCE.
+FRONTIER_KEY = ""
+# Seconds between a worker's heartbeats, which also wake an idle worker to look for work.
+FRONTIER_HEARTBEAT = 0.5
+# A worker silent this long (seconds) is dead: others stop waiting for it, its claims lapse.
+FRONTIER_WORKER_TIMEOUT = 30

@@ -66,6 +66,7 @@ def reap_dead_runs(
     *,
     current_run: int,
     lock_free: Callable[[str], bool] | None = None,
+    shared: bool = False,
 ) -> list[int]:
     """Mark `running` runs whose process is gone as `interrupted`; returns their ids.
 
@@ -73,6 +74,8 @@ def reap_dead_runs(
     current one, on any host, is dead (a live one would hold the lock). A run of another
     source is dead when it ran on this host and its process is gone, or when `lock_free` says
     nobody holds that source's lock (a run takes the lock before it writes its row).
+    `shared`: the caller holds the lock shared (a frontier worker), so other runs of its
+    source may be live workers: they are judged like runs of other sources.
     """
     host = socket.gethostname()
     runs, sources = CrawlRun.__table__, SourceRow.__table__
@@ -84,7 +87,7 @@ def reap_dead_runs(
         ).all()
 
     def dead(row: Any) -> bool:
-        if row.source_id == source_id:
+        if row.source_id == source_id and not shared:
             return True
         if row.hostname == host and not pid_alive(row.pid):
             return True

@@ -58,7 +58,7 @@ class HubSpider(scrapy.Spider):
         self.obey_robots = True
         # URLs this process already requested: most links on a hub page repeat (menus,
         # related posts), and skipping them here saves building and fingerprinting a Request.
-        # Scrapy's dupefilter (or scrapy-redis's, shared by many crawlers) stays the authority.
+        # Scrapy's dupefilter (or crawler.frontier's, shared by many workers) stays the authority.
         self.requested: set[str] = set()
 
     @classmethod
