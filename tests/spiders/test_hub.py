@@ -185,3 +185,32 @@ def test_reextract_command(crawled: Crawled) -> None:
     result = CliRunner().invoke(main, ["reextract", "--source", "hub"], env=env)
     assert result.exit_code == 0, result.output
     assert result.output == f"0 articles changed, {ARTICLES} unchanged\n"
+
+
+def test_configured_source_with_an_article_limit(tmp_path: Path) -> None:
+    """`newshub crawl NAME` reads the source from the config file and honours its limits."""
+    hub = DemoHub(articles=30, seed=5)
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    with DemoServer(hub) as server:
+        config = tmp_path / "newshub.toml"
+        config.write_text(
+            f'[[source]]\nname = "small"\nhome = "{server.url}/"\n'
+            f'feeds = ["{server.url}/feed/"]\nmax_articles = 5\ndelay = 0\n'
+        )
+        result = newshub("--config", str(config), "crawl", "small", data=tmp_path, database_url=url)
+        assert result.returncode == 0, result.stderr
+        assert "articles      5 new" in result.stdout
+        more = newshub(
+            "--config", str(config), "crawl", "small", "--max-articles", "12",
+            data=tmp_path, database_url=url,
+        )  # fmt: skip
+        assert more.returncode == 0, more.stderr
+        # The archived five are skipped as unchanged; the limit counts new work only.
+        assert "articles      12 new, 0 updated, 5 unchanged" in more.stdout
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            stored = connection.execute(select(func.count()).select_from(ArticleRow)).scalar()
+    finally:
+        engine.dispose()
+    assert stored == 17
