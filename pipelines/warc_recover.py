@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -17,10 +16,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 
 from pipelines.warc_files import OPEN_SUFFIX, closed_name, same_file
-
-_CHUNK = 1 << 20
-# Cap on the decompressed bytes held at once while checking a member.
-_MAX_OUTPUT = 1 << 22
+from pipelines.warc_members import read_member
 
 
 @dataclass(frozen=True)
@@ -55,33 +51,16 @@ class StoredRecord:
 def iter_members(stream: BinaryIO) -> Iterator[tuple[int, int]]:
     """(offset, length) of each whole gzip member holding a WARC record, from the start.
 
-    Stops silently at the first torn, corrupt or non-WARC member.
+    Stops silently at the first torn, corrupt or non-WARC member: recovery keeps what comes
+    before it. The member reader is the one `newshub verify` uses.
     """
-    position = 0  # file offset of pending[0]
-    pending = stream.read(_CHUNK)
-    while pending:
-        start = position
-        decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
-        head = b""
-        while not decompressor.eof:
-            if not pending:
-                pending = stream.read(_CHUNK)
-            try:
-                out = decompressor.decompress(pending, _MAX_OUTPUT)
-            except zlib.error:
-                return
-            if not pending and not out:
-                return  # torn: the input ended inside this member
-            head += out[: max(0, 5 - len(head))]
-            # At the end of a member the rest is in unused_data (unconsumed_tail may repeat it).
-            rest = decompressor.unused_data if decompressor.eof else decompressor.unconsumed_tail
-            position += len(pending) - len(rest)
-            pending = rest
-        if not head.startswith(b"WARC/"):
+    offset = 0
+    while True:
+        member = read_member(stream, offset)
+        if member.error is not None or member.length == 0:
             return
-        yield start, position - start
-        if not pending:
-            pending = stream.read(_CHUNK)
+        yield offset, member.length
+        offset += member.length
 
 
 def recover(directory: str | os.PathLike[str]) -> list[RecoveryResult]:

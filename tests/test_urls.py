@@ -21,6 +21,10 @@ from crawler.urls import (
         ("https://hub.example/a/?id=3&fbclid=abc&gclid=1", "https://hub.example/a/?id=3"),
         ("https://hub.example:8443", "https://hub.example:8443/"),
         ("http://hub.example/a/?utm_whatever=1&p=5", "http://hub.example/a/?p=5"),
+        ("https://hub.test/a?gclid=1&ref=home&amp=1&mc_cid=2&mc_eid=3", "https://hub.test/a"),
+        ("https://hub.test:8443/a/b?q=1", "https://hub.test:8443/a/b?q=1"),
+        ("http://user@Hub.test/a/", "http://user@hub.test/a/"),
+        ("http://[::1", "http://[::1"),  # unparseable: kept as is, never raises
     ],
 )
 def test_clean_url(url: str, clean: str) -> None:

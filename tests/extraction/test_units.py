@@ -14,22 +14,8 @@ from crawler.extraction.decode import decode
 from crawler.extraction.language import detect, primary
 from crawler.extraction.metrics import exact_match, field_accuracy, mean_f1, shingle_f1
 from crawler.extraction.urls import absolute, same_site
-from crawler.urls import clean_url as clean
 
 TEHRAN = timezone(timedelta(hours=3, minutes=30))
-
-
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        ("HTTP://Hub.TEST:80/a/?utm_source=x&id=3&fbclid=y#frag", "http://hub.test/a/?id=3"),
-        ("https://hub.test/a?gclid=1&ref=home&amp=1&mc_cid=2&mc_eid=3", "https://hub.test/a"),
-        ("https://hub.test:8443/a/b?q=1", "https://hub.test:8443/a/b?q=1"),
-        ("https://hub.test", "https://hub.test/"),
-    ],
-)
-def test_clean(url: str, expected: str) -> None:
-    assert clean(url) == expected
 
 
 def test_absolute_and_same_site() -> None:
