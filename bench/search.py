@@ -4,7 +4,7 @@
 
 Builds a database with the real migrations (so the FTS5 table and its triggers are the shipped
 ones), fills it with articles of Zipf-distributed words (~300 words of body each), then times
-`pipelines.search.search` (ranking, top 20, snippets, article fields) for a mix of common and
+`newshub_archive.search.search` (ranking, top 20, snippets, article fields) for a mix of common and
 rare words, phrases, prefixes, exclusions and filtered queries. Prints the median and p95 per
 kind and overall, in milliseconds.
 """
@@ -27,12 +27,12 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert  # noqa: E402
 
 from crawler.config import Source  # noqa: E402
-from pipelines import schema  # noqa: E402
-from pipelines.db import make_engine  # noqa: E402
-from pipelines.models import ArticleRow  # noqa: E402
-from pipelines.runs import ensure_source  # noqa: E402
-from pipelines.search import search  # noqa: E402
-from pipelines.selection import ArticleFilter  # noqa: E402
+from newshub_archive.search import search  # noqa: E402
+from newshub_archive.selection import ArticleFilter  # noqa: E402
+from pipelines.db import schema  # noqa: E402
+from pipelines.db.engine import make_engine  # noqa: E402
+from pipelines.db.models import ArticleRow  # noqa: E402
+from pipelines.db.runs import ensure_source  # noqa: E402
 
 LETTERS = "etaoinshrdlcumwfgypbvkjxqz"
 LETTER_WEIGHTS = (12, 9, 8, 7.5, 7, 6.7, 6.3, 6, 6, 4.3, 4, 2.8, 2.8, 2.4, 2.4, 2.2, 2, 2, 1.9, 1.5)

@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crawler.demo.site import DemoHub  # noqa: E402
-from pipelines.warc import HttpExchange, WarcWriter  # noqa: E402
+from pipelines.warc.records import HttpExchange  # noqa: E402
+from pipelines.warc.writer import WarcWriter  # noqa: E402
 
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
 

@@ -231,7 +231,7 @@ def _typed(table: dict[str, Any], key: str, kind: type | tuple[type, ...], where
 
 
 def _schedule(value: str, where: str) -> str:
-    from crawler.schedules import check_schedule
+    from crawler.scheduling.expressions import check_schedule
 
     try:
         return check_schedule(value)
@@ -243,7 +243,7 @@ def _schedule(value: str, where: str) -> str:
 
 
 def _timeout(value: str | float, where: str) -> float:
-    from crawler.schedules import parse_duration
+    from crawler.scheduling.expressions import parse_duration
 
     seconds = parse_duration(value) if isinstance(value, str) else float(value)
     if seconds is None or seconds <= 0:

@@ -19,10 +19,10 @@ from crawler.config import Paths, Source
 from crawler.errors import NewshubError
 from crawler.locks import schema_lock, source_lock
 from crawler.spiders.hub import HubSpider
-from pipelines.db import open_engine
-from pipelines.history import reap_dead_runs, record_skipped, running_run
-from pipelines.runs import ensure_source, finish_run, start_run
-from pipelines.schema import ensure_schema
+from pipelines.db.engine import open_engine
+from pipelines.db.history import reap_dead_runs, record_skipped, running_run
+from pipelines.db.runs import ensure_source, finish_run, start_run
+from pipelines.db.schema import ensure_schema
 
 # Finish reasons that mean the crawl did what it was asked to do.
 SUCCESS_REASONS = frozenset({"finished", "max_articles", "closespider_itemcount"})

@@ -66,13 +66,13 @@ SPIDER_MIDDLEWARES = {
     "crawler.middlewares.requisites.RequisitesMiddleware": 950,
 }
 ITEM_PIPELINES = {
-    "pipelines.database.DatabasePipeline": 800,
+    "pipelines.database_pipeline.DatabasePipeline": 800,
 }
 EXTENSIONS = {
     "crawler.extensions.progress.ProgressLine": 500,
 }
 
-# --- WARC capture (crawler.middlewares.warc, pipelines.warc) ---
+# --- WARC capture (crawler.middlewares.warc, pipelines.warc.writer) ---
 # Write WARC files at all.
 WARC_ENABLED = True
 # Folder the WARC files go to; the runner sets it to <data dir>/warcs.
@@ -87,7 +87,7 @@ WARC_COMPRESS_LEVEL = 6
 WARC_OPERATOR = ""
 # Identifier of this crawl run, written to warcinfo and to crawl_runs.
 WARC_RUN_ID = ""
-# Write a payload the source already has archived as a `revisit` record (pipelines.dedup).
+# Write a payload the source already has archived as a `revisit` record (pipelines.warc.dedup).
 WARC_DEDUP_ENABLED = True
 # Smaller payloads are always stored in full (a revisit record costs about as much).
 WARC_DEDUP_MIN_SIZE = 256
@@ -110,7 +110,7 @@ REQUISITES_PRIORITY = 30
 # Don't refetch a requisite an earlier run archived within this many days (0: always refetch).
 REQUISITES_REFRESH_DAYS = 30
 
-# --- Database (pipelines.database, pipelines.store) ---
+# --- Database (pipelines.database_pipeline, pipelines.db.store) ---
 # SQLAlchemy URL; the runner sets it from NEWSHUB_DATABASE_URL or the data dir.
 DB_URL = "sqlite:///data/newshub.db"
 # Write to the database after this many buffered rows...
@@ -122,7 +122,7 @@ DB_SOURCE_ID = 0
 # Row id of this run in crawl_runs; the runner sets it (empty: captures carry no run).
 DB_RUN_ID = 0
 
-# --- Incremental recrawls (crawler.middlewares.conditional, .incremental, crawler.recrawl) ---
+# --- Incremental recrawls (middlewares.conditional and .incremental; crawler.recrawl_policy) ---
 # Send archived articles' ETag / Last-Modified back; a 304 only bumps last_seen.
 CONDITIONAL_ENABLED = True
 # Skip archived articles whose sitemap/feed date is not newer than their last_seen.
@@ -136,7 +136,7 @@ INCREMENTAL_RECHECK_OLD_DAYS = 30
 # Don't follow a listing past a page whose articles are all archived and unchanged.
 INCREMENTAL_STOP_PAGINATION = True
 
-# --- Scheduler daemon (crawler.scheduler; not Scrapy settings, read by `newshub schedule`) ---
+# --- Scheduler daemon (crawler.scheduling; not Scrapy settings, read by `newshub schedule`) ---
 # Seconds a run may start late (daemon down or busy) and still run; coalesced to one run.
 SCHEDULER_MISFIRE_GRACE_TIME = 15 * 60
 # Random delay of up to this many seconds per run (at most a tenth of an interval).

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from pipelines.models import Base, UTCDateTime
-from pipelines.schema import include_object, resolve_url
+from pipelines.db.models import Base, UTCDateTime
+from pipelines.db.schema import include_object, resolve_url
 
 config = context.config
 target_metadata = Base.metadata
@@ -40,7 +40,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    from pipelines.db import make_engine
+    from pipelines.db.engine import make_engine
 
     engine = make_engine(resolve_url(config))
     try:

@@ -1,0 +1,1 @@
+"""The write path: the item pipeline that stores rows, and its WARC and database layers."""

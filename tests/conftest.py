@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from pipelines import schema
-from pipelines.db import make_engine
+from pipelines.db import schema
+from pipelines.db.engine import make_engine
 
 PG_ADMIN_URL = os.environ.get(
     "NEWSHUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

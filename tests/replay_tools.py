@@ -1,6 +1,6 @@
 """The replay tools venv the tests use: pywb (`wayback`) and py-wacz (`wacz validate`).
 
-They pin libraries newshub cannot share (see pipelines.replay), so they live in their own venv:
+They pin libraries newshub cannot share (see newshub_archive.replay), so they have their own venv:
 $NEWSHUB_PYWB_VENV, else `.pywb-venv` in the repository (what .ci/run creates), installed
 from PyPI on first use. Without it and without PyPI the tests skip, except in CI.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.replay import PYWB_REQUIREMENT, ReplayError, install_tools
+from newshub_archive.replay import PYWB_REQUIREMENT, ReplayError, install_tools
 
 WACZ_REQUIREMENT = "wacz==0.6.0"
 REPO = Path(__file__).resolve().parent.parent

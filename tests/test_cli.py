@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from crawler.cli import main
-from pipelines import schema
+from pipelines.db import schema
 
 
 @pytest.fixture

@@ -22,9 +22,9 @@ from crawler.config import ConfigError, resolve_frontier, resolve_paths, safe_re
 from crawler.demo.server import DemoServer
 from crawler.demo.site import DemoHub
 from crawler.locks import source_lock
-from pipelines.db import make_engine
-from pipelines.models import ArticleRow, CrawlRun
-from pipelines.verify import verify
+from newshub_archive.verify import verify
+from pipelines.db.engine import make_engine
+from pipelines.db.models import ArticleRow, CrawlRun
 
 FRONTIER_URL = os.environ.get("NEWSHUB_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ARTICLES = 60

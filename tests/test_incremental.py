@@ -21,9 +21,9 @@ from sqlalchemy import Engine, func, select, update
 
 from crawler.demo.server import DemoServer
 from crawler.demo.site import DemoArticle, DemoHub
-from pipelines.db import make_engine
-from pipelines.models import ArticleRow, ArticleVersion, Capture, CrawlRun
-from pipelines.verify import verify
+from newshub_archive.verify import verify
+from pipelines.db.engine import make_engine
+from pipelines.db.models import ArticleRow, ArticleVersion, Capture, CrawlRun
 
 
 def newshub_command(*args: str) -> list[str]:

@@ -21,15 +21,15 @@ from crawler.config import Source
 from crawler.demo.server import DemoServer
 from crawler.demo.site import DemoHub
 from crawler.locks import schema_lock, source_lock
-from pipelines.db import make_engine
-from pipelines.history import list_runs, reap_dead_runs, record_skipped
-from pipelines.models import CrawlRun
-from pipelines.runs import ensure_source, start_run
+from pipelines.db.engine import make_engine
+from pipelines.db.history import list_runs, reap_dead_runs, record_skipped
+from pipelines.db.models import CrawlRun
+from pipelines.db.runs import ensure_source, start_run
 
 HOLD = """
 import sys, time
 from crawler.locks import source_lock
-from pipelines.db import make_engine
+from pipelines.db.engine import make_engine
 lock = source_lock(make_engine(sys.argv[1]), "hub")
 print(lock.acquire(), flush=True)
 time.sleep(60)

@@ -23,7 +23,7 @@ from crawler.cli.base import Context, main, pass_context, source_option
 @pass_context
 def index(obj: Context, source: str | None, output: str | None) -> None:
     """Write a sorted CDXJ index of every closed WARC file (pywb, ReplayWeb.page)."""
-    from pipelines.cdxj import warc_files, write_index, write_index_file
+    from newshub_archive.cdxj import warc_files, write_index, write_index_file
 
     paths = obj.paths()
     warcs = warc_files(paths.warc_dir, source)
@@ -49,7 +49,7 @@ def index(obj: Context, source: str | None, output: str | None) -> None:
 @pass_context
 def wacz(obj: Context, source: str | None, output: str | None, title: str | None) -> None:
     """Package WARCs, index and one page per article as a WACZ file (ReplayWeb.page)."""
-    from pipelines.wacz import WaczError, write_wacz
+    from newshub_archive.wacz import WaczError, write_wacz
 
     paths = obj.paths()
     target = Path(output) if output else paths.data_dir / f"{source or 'newshub'}.wacz"
@@ -75,7 +75,7 @@ def wacz(obj: Context, source: str | None, output: str | None, title: str | None
 @pass_context
 def replay(obj: Context, port: int, install: bool) -> None:
     """Serve the archive with pywb on 127.0.0.1, its index following new WARC files."""
-    from pipelines.replay import (
+    from newshub_archive.replay import (
         PYWB_REQUIREMENT,
         ReplayError,
         ReplayServer,
@@ -128,7 +128,7 @@ def warc() -> None:
 def warc_recover(directory: str | None) -> None:
     """Close WARC files a killed crawl left ``.open`` (default folder: <data>/warcs)."""
     from crawler.config import resolve_paths
-    from pipelines.warc_recover import recover
+    from pipelines.warc.recover import recover
 
     folder = Path(directory) if directory else resolve_paths().warc_dir
     if not folder.is_dir():
@@ -147,7 +147,7 @@ def warc_recover(directory: str | None) -> None:
 
 def _example_article(obj: Context) -> tuple[str, datetime] | None:
     """The newest article's archived URL and capture time, if the database can tell."""
-    from pipelines.replay import latest_article
+    from newshub_archive.replay import latest_article
 
     try:
         return latest_article(obj.engine())

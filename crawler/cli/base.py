@@ -66,7 +66,7 @@ class Context:
         return load_sources(config_path(self.config), required=required)
 
     def engine(self) -> Any:
-        from pipelines.db import open_engine
+        from pipelines.db.engine import open_engine
 
         return open_engine(self.paths().database_url)
 

@@ -97,7 +97,7 @@ def demo(obj: Context, articles: int, seed: int, port: int) -> None:
     from crawler.demo.server import DemoServer
     from crawler.demo.site import DemoHub
     from crawler.runner import CrawlOptions, crawl
-    from pipelines.db import safe_url
+    from pipelines.db.engine import safe_url
 
     paths = obj.paths()
     server = DemoServer(DemoHub(articles=articles, seed=seed), port=port)

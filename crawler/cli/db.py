@@ -17,7 +17,7 @@ def db() -> None:
 @pass_context
 def db_upgrade(obj: Context, revision: str) -> None:
     """Migrate the schema up to REVISION (default: head)."""
-    from pipelines import schema
+    from pipelines.db import schema
 
     engine = obj.engine()
     schema.upgrade(engine, revision)
@@ -29,7 +29,7 @@ def db_upgrade(obj: Context, revision: str) -> None:
 @pass_context
 def db_downgrade(obj: Context, revision: str) -> None:
     """Migrate the schema down to REVISION ('base' removes every table)."""
-    from pipelines import schema
+    from pipelines.db import schema
 
     engine = obj.engine()
     schema.downgrade(engine, revision)
@@ -40,7 +40,7 @@ def db_downgrade(obj: Context, revision: str) -> None:
 @pass_context
 def db_current(obj: Context) -> None:
     """Print the schema revision of the database."""
-    from pipelines import schema
+    from pipelines.db import schema
 
     current = schema.current_revision(obj.engine())
     head = schema.head_revision()
@@ -52,7 +52,7 @@ def db_current(obj: Context) -> None:
 @pass_context
 def db_check(obj: Context) -> None:
     """Fail when the database schema differs from the models (Alembic autogenerate)."""
-    from pipelines import schema
+    from pipelines.db import schema
 
     problem = schema.drift(obj.engine())
     if problem:

@@ -42,7 +42,7 @@ def extract(files: tuple[str, ...], url: str | None) -> None:
 def reextract(obj: Context, source: str | None) -> None:
     """Rebuild article rows from the archived WARC records (no network)."""
     from crawler.extraction import SiteRules
-    from pipelines.reextract import reextract as reextract_archive
+    from newshub_archive.reextract import reextract as reextract_archive
 
     configured = obj.sources(required=False)
     rules = {

@@ -32,7 +32,7 @@ def filter_options(f: F) -> F:
 
 
 def _filter(options: dict[str, Any]) -> Any:
-    from pipelines.selection import ArticleFilter
+    from newshub_archive.selection import ArticleFilter
 
     keys = ("source", "since", "until", "category", "agency")
     return ArticleFilter.parse(**{key: options.get(key) for key in keys})
@@ -54,7 +54,7 @@ def _json(data: Any) -> str:
 @pass_context
 def search(obj: Context, query: str, limit: int, fmt: str, **options: Any) -> None:
     """Full-text search of titles and bodies: words, "phrases", prefix*, OR, -exclude."""
-    from pipelines.search import search as run_search
+    from newshub_archive.search import search as run_search
 
     where = _filter(options)
     hits = [asdict(hit) for hit in run_search(obj.engine(), query, where, limit=limit)]
@@ -83,7 +83,7 @@ def search(obj: Context, query: str, limit: int, fmt: str, **options: Any) -> No
 @pass_context
 def show(obj: Context, ref: str, versions: bool, diff: bool, fmt: str) -> None:
     """An article's fields, captures (with WARC locations), versions and replay URL."""
-    from pipelines.show import show as show_article
+    from newshub_archive.show import show as show_article
 
     view = show_article(obj.engine(), ref, diff=diff)
     if fmt == "json":
@@ -128,7 +128,7 @@ def show(obj: Context, ref: str, versions: bool, diff: bool, fmt: str) -> None:
 @pass_context
 def stats(obj: Context, source: str | None, days: int, fmt: str) -> None:
     """Articles per source, category, agency and day; captures, WARC bytes, last good run."""
-    from pipelines.stats import stats as archive_stats
+    from newshub_archive.stats import stats as archive_stats
 
     report = archive_stats(obj.engine(), source, warc_dir=obj.paths().warc_dir, days=days)
     if fmt == "json":
@@ -176,8 +176,8 @@ def stats(obj: Context, source: str | None, days: int, fmt: str) -> None:
 @pass_context
 def export(obj: Context, fmt: str, output: str | None, warc: str | None, **options: Any) -> None:
     """Stream article rows as JSON Lines, CSV or Parquet, or their WARC records (--warc)."""
-    from pipelines.export import export as export_rows
-    from pipelines.export import export_warc
+    from newshub_archive.export import export as export_rows
+    from newshub_archive.export import export_warc
 
     where = _filter(options)
     if warc:
@@ -214,7 +214,7 @@ def export(obj: Context, fmt: str, output: str | None, warc: str | None, **optio
 @pass_context
 def verify(obj: Context, source: str | None, deep: bool) -> None:
     """Check that every capture's WARC record is where the database says, and intact."""
-    from pipelines.verify import verify as audit
+    from newshub_archive.verify import verify as audit
 
     report = audit(obj.engine(), obj.paths().warc_dir, source=source, deep=deep)
     for problem in report.problems:

@@ -18,8 +18,8 @@ from crawler.config import ConfigError, config_path
 @pass_context
 def runs(obj: Context, source: str | None, limit: int) -> None:
     """List crawl runs, newest first: status, trigger, duration, counts, error."""
-    from pipelines.history import list_runs
-    from pipelines.schema import current_revision
+    from pipelines.db.history import list_runs
+    from pipelines.db.schema import current_revision
 
     engine = obj.engine()
     if current_revision(engine) is None:
@@ -67,8 +67,8 @@ def schedule_run(obj: Context, stop_grace: float | None) -> None:
     import dataclasses
 
     from crawler.locks import schema_lock
-    from crawler.scheduler import Daemon, DaemonOptions
-    from pipelines.schema import ensure_schema
+    from crawler.scheduling.daemon import Daemon, DaemonOptions
+    from pipelines.db.schema import ensure_schema
 
     sources = obj.sources()
     if not any(source.schedule for source in sources.values()):
@@ -93,9 +93,9 @@ def schedule_run(obj: Context, stop_grace: float | None) -> None:
 @pass_context
 def schedule_list(obj: Context) -> None:
     """Show every scheduled source: its schedule, next run and last result."""
-    from crawler.scheduler import scheduled_jobs
-    from pipelines.history import last_results
-    from pipelines.schema import current_revision
+    from crawler.scheduling.daemon import scheduled_jobs
+    from pipelines.db.history import last_results
+    from pipelines.db.schema import current_revision
 
     sources = obj.sources(required=False)
     engine = obj.engine()

@@ -149,7 +149,7 @@ def _skip_reason(el: etree._Element, removed: set[etree._Element]) -> str | None
 
 def walk(container: etree._Element, base: str, removed: set[etree._Element]) -> Walk:
     """Split a container into text blocks in reading order, skipping boilerplate subtrees."""
-    from .urls import absolute
+    from .links import absolute
 
     out = Walk()
     buf: list[str] = []

@@ -15,7 +15,7 @@ from crawler.urls import clean_url, is_action
 from . import agency as agency_mod
 from . import blocks as blocks_mod
 from . import body as body_mod
-from . import dates, fields, language, structured, urls
+from . import dates, fields, language, links, structured
 from .article import Article
 from .decode import decode, header, looks_binary
 from .dom import body_of, norm, parse, text_of
@@ -118,7 +118,7 @@ def _extract(
     if rules.image and (hits := [h for s in rules.image for h in page.find(s)]):
         hit = hits[0]
         src = hit if isinstance(hit, str) else hit.get("src") or hit.get("content")
-        art.image, sources["image"] = urls.absolute(src, base), "rules"
+        art.image, sources["image"] = links.absolute(src, base), "rules"
     if not art.image:
         art.image, sources["image"] = fields.find_image(page, data, container, base)
     art.links = _links(walk.links + walk.related_links + _related_outside(page, base), art.url)
@@ -237,7 +237,7 @@ def _http_date(value: str) -> datetime | None:
 
 def _base(root: etree._Element, url: str) -> str:
     href = next((b.get("href") for b in root.iter("base") if b.get("href")), None)
-    return (urls.absolute(href, url) if href else None) or url
+    return (links.absolute(href, url) if href else None) or url
 
 
 def _canonical(
@@ -257,8 +257,8 @@ def _canonical(
         (canonical, "canonical"),
         (data.first_meta("og:url"), "og:url"),
     ):
-        target = urls.absolute(str(raw), url) if raw else None
-        if target and (not url or urls.same_site(target, url)):
+        target = links.absolute(str(raw), url) if raw else None
+        if target and (not url or links.same_site(target, url)):
             sources["url"] = source
             return clean_url(target)
     sources["url"] = "page"
@@ -292,14 +292,14 @@ def _related_outside(page: PageIndex, base: str) -> list[str]:
     for el in sorted(blocks, key=page.position.__getitem__):
         if any(parent in blocks for parent in el.iterancestors()):
             continue
-        out.extend(u for a in el.iter("a") if (u := urls.absolute(a.get("href"), base)))
+        out.extend(u for a in el.iter("a") if (u := links.absolute(a.get("href"), base)))
     return out
 
 
 def _links(found: list[str], page: str) -> list[str]:
     out: dict[str, None] = {}
     for url in found:
-        if is_action(url) or urls.is_media(url):
+        if is_action(url) or links.is_media(url):
             continue
         cleaned = clean_url(url)
         if cleaned != page:

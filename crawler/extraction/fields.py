@@ -289,7 +289,7 @@ def find_image(
     page: PageIndex, data: Structured, container: etree._Element | None, base: str
 ) -> tuple[str | None, str]:
     """og:image, JSON-LD image, then the first real image in the content."""
-    from .urls import absolute
+    from .links import absolute
 
     image = data.article.get("image")
     image = data.resolve(image[0] if isinstance(image, list) and image else image)

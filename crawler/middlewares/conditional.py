@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
-from crawler.recrawl import RecrawlState
-from pipelines.db import make_engine
-from pipelines.recrawl import Known, load_known, write_back
+from crawler.recrawl_policy import RecrawlState
+from pipelines.db.engine import make_engine
+from pipelines.db.known_articles import Known, load_known, write_back
 
 if TYPE_CHECKING:
     from typing import Self

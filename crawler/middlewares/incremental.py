@@ -1,6 +1,6 @@
 """Spider middleware that keeps a recrawl from asking again for what it already archived.
 
-Links to archived articles pass only when the recrawl policy (crawler.recrawl) has a reason:
+Links to archived articles pass only when the recrawl policy (crawler.recrawl_policy) has a reason:
 a sitemap or feed date newer than the article's last_seen, a recent article due for a
 recheck, or an old one not looked at for long. The decision is made here, before Scrapy's
 duplicate filter sees the request: a link held back from a listing page (no date) can still
@@ -23,7 +23,7 @@ from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 
 from crawler.items import ArticleItem
-from crawler.recrawl import RecrawlPolicy, RecrawlState, listing_root
+from crawler.recrawl_policy import RecrawlPolicy, RecrawlState, listing_root
 from crawler.urls import looks_like_article, page_number
 
 if TYPE_CHECKING:

@@ -7,8 +7,9 @@ Requisites come from the source's own domains plus its ``requisite_domains``; ea
 once per run, within REQUISITES_MAX_PER_PAGE and REQUISITES_MAX_TOTAL, with hop "E" (embed).
 
 A recrawl does not ask again for a requisite an earlier run archived within
-REQUISITES_REFRESH_DAYS (pipelines.requisites, read in a thread at spider open): replay finds
-it in the archive, and the theme's CSS and JS would otherwise cost every changed article.
+REQUISITES_REFRESH_DAYS (pipelines.db.archived_requisites, read in a thread at spider open):
+replay finds it in the archive, and the theme's CSS and JS would otherwise cost every changed
+article.
 
 Their responses are archived by the WARC middleware like any other; the callback here is a
 no-op, so the spider never mistakes a stylesheet or an image for a page.
@@ -31,8 +32,8 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 
 from crawler.discovery import page_kind
 from crawler.urls import on_domains
-from pipelines.db import make_engine
-from pipelines.requisites import load_archived
+from pipelines.db.archived_requisites import load_archived
+from pipelines.db.engine import make_engine
 
 if TYPE_CHECKING:
     from typing import Self

@@ -5,7 +5,7 @@ before RedirectMiddleware (600) swallows 3xx, so robots.txt, redirects and gzip 
 archived as sent.
 
 With WARC_DEDUP_ENABLED, a payload already archived for the source is written as a ``revisit``
-record instead (policy in ``pipelines.dedup``); the source's digest index is read from the
+record instead (policy in ``pipelines.warc.dedup``); the source's digest index is read from the
 database in a thread at spider open.
 """
 
@@ -24,7 +24,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from crawler.signals import capture_archived
-from pipelines.dedup import (
+from pipelines.warc.dedup import (
     DigestIndex,
     content_coding,
     dedup_key,
@@ -32,8 +32,9 @@ from pipelines.dedup import (
     load_digest_index,
     revisit_target,
 )
-from pipelines.warc import HttpExchange, RevisitTarget, WarcWriter, recover
-from pipelines.warc_records import host_header
+from pipelines.warc.records import HttpExchange, RevisitTarget, host_header
+from pipelines.warc.recover import recover
+from pipelines.warc.writer import WarcWriter
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -279,7 +280,7 @@ class WarcCaptureMiddleware:
 
 
 def _load_digests(url: str, source: int | str, max_entries: int) -> DigestIndex:
-    from pipelines.db import make_engine
+    from pipelines.db.engine import make_engine
 
     engine = make_engine(url)
     try:

@@ -1,7 +1,7 @@
 """dedup key of archived payloads
 
 `captures.dedup_key` is the lookup key of a capture's payload for deduplication across crawls
-(`pipelines.dedup`: Content-Encoding plus SHA-1 of the decoded payload); a crawl loads its
+(`pipelines.warc.dedup`: Content-Encoding plus SHA-1 of the decoded payload); a crawl loads its
 source's keys at start and writes a `revisit` record for a payload already archived.
 Plain ADD/DROP COLUMN, like 0003, so no batch table copy.
 

@@ -20,10 +20,10 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.cli import main
 from crawler.demo.server import DemoServer
 from crawler.demo.site import DemoHub
-from pipelines import schema
-from pipelines.db import make_engine
+from pipelines.db import schema
+from pipelines.db.engine import make_engine
+from tests.newshub_archive.sample_archive import T0, Page, archive
 from tests.newshub_process import newshub
-from tests.pipelines.sample_archive import T0, Page, archive
 
 PAGES = [
     Page("one", "Oil deal signed", "Ministers signed the accord.\nA purple elephant watched.",

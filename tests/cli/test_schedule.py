@@ -12,10 +12,10 @@ from sqlalchemy import Column, Float, LargeBinary, MetaData, Table, Unicode
 from crawler.cli import main
 from crawler.config import Source
 from crawler.locks import source_lock
-from pipelines import schema
-from pipelines.db import make_engine
-from pipelines.history import list_runs, record_skipped
-from pipelines.runs import ensure_source, finish_run, start_run
+from pipelines.db import schema
+from pipelines.db.engine import make_engine
+from pipelines.db.history import list_runs, record_skipped
+from pipelines.db.runs import ensure_source, finish_run, start_run
 
 CONFIG = """
 [[source]]

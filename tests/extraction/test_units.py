@@ -12,8 +12,8 @@ from crawler.extraction.blocks import is_boilerplate_text, is_end_marker
 from crawler.extraction.dates import parse_iso, site_offset
 from crawler.extraction.decode import decode
 from crawler.extraction.language import detect, primary
+from crawler.extraction.links import absolute, same_site
 from crawler.extraction.metrics import exact_match, field_accuracy, mean_f1, shingle_f1
-from crawler.extraction.urls import absolute, same_site
 
 TEHRAN = timezone(timedelta(hours=3, minutes=30))
 

@@ -17,10 +17,10 @@ from sqlalchemy import Engine, insert, select
 from crawler.config import Source
 from crawler.middlewares.conditional import ConditionalRequestMiddleware
 from crawler.middlewares.incremental import IncrementalMiddleware
-from crawler.recrawl import RecrawlPolicy, listing_root, spread
-from pipelines.models import ArticleRow
-from pipelines.recrawl import KnownArticle
-from pipelines.runs import ensure_source, finish_run, start_run
+from crawler.recrawl_policy import RecrawlPolicy, listing_root, spread
+from pipelines.db.known_articles import KnownArticle
+from pipelines.db.models import ArticleRow
+from pipelines.db.runs import ensure_source, finish_run, start_run
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 OLD = "http://hub.test/2026/01/10/old-story/"

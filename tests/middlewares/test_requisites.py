@@ -24,9 +24,10 @@ from crawler.middlewares.requisites import (
     html_references,
     srcset_urls,
 )
-from pipelines.models import Capture
-from pipelines.runs import ensure_source
-from pipelines.warc import HttpExchange, WarcWriter
+from pipelines.db.models import Capture
+from pipelines.db.runs import ensure_source
+from pipelines.warc.records import HttpExchange
+from pipelines.warc.writer import WarcWriter
 
 ARTICLE = b"""<!doctype html><html><head>
 <base href="http://hub.test/">

@@ -24,7 +24,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler.middlewares.warc import WarcCaptureMiddleware
 from crawler.signals import capture_archived
-from pipelines.warc import iter_records
+from pipelines.warc.recover import iter_records
 
 HTML = b"<!doctype html><title>Hub</title>" + b"<p>Breaking news.</p>" * 200
 GZ = gzip.compress(HTML, mtime=0)

@@ -19,8 +19,8 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.demo.server import DemoServer
 from crawler.demo.site import DemoHub
 from crawler.extraction.metrics import shingle_f1
-from pipelines.db import make_engine
-from pipelines.models import ArticleRow, ArticleVersion, Capture, CrawlRun
+from pipelines.db.engine import make_engine
+from pipelines.db.models import ArticleRow, ArticleVersion, Capture, CrawlRun
 from tests.newshub_process import newshub
 
 ARTICLES = 200
@@ -151,7 +151,7 @@ def test_unreachable_site_is_a_one_line_failure(tmp_path: Path) -> None:
 def test_reextract_reproduces_the_crawl_then_applies_a_new_rule(crawled: Crawled) -> None:
     """Re-extraction from the archive is idempotent; a new rule changes exactly its rows."""
     from crawler.extraction import SiteRules
-    from pipelines.reextract import reextract
+    from newshub_archive.reextract import reextract
 
     before = {row.id: row for row in crawled.rows(ArticleRow)}
     warcs = crawled.data / "warcs"

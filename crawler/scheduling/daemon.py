@@ -1,0 +1,308 @@
+"""`newshub schedule run`: an APScheduler daemon that starts each source's crawls on time.
+
+Every run is its own process, `newshub crawl SOURCE --trigger daemon` (as Scrapyd does it): a
+fresh Twisted reactor each time, memory returned when it ends, and a hung or crashing crawl
+cannot take the daemon down. Jobs persist in the database (APScheduler's SQLAlchemyJobStore,
+table `apscheduler_jobs`), so a restart neither forgets nor repeats runs; they are reconciled
+with the config file at start. The per-source run lock still applies, so a cron run and a
+daemon run of one source never overlap either.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, column, inspect, select, table
+
+from crawler import settings as defaults
+from crawler.config import Source
+from crawler.scheduling.expressions import make_trigger
+
+logger = logging.getLogger(__name__)
+
+JOB_TABLE = "apscheduler_jobs"
+EX_TEMPFAIL = 75
+
+
+@dataclasses.dataclass(frozen=True)
+class DaemonOptions:
+    """How the daemon treats late, long and interrupted runs (seconds)."""
+
+    misfire_grace_time: int = defaults.SCHEDULER_MISFIRE_GRACE_TIME
+    jitter: float = defaults.SCHEDULER_JITTER
+    timeout: float = defaults.SCHEDULER_TIMEOUT
+    stop_grace: float = defaults.SCHEDULER_STOP_GRACE
+
+
+@dataclasses.dataclass(frozen=True)
+class JobInfo:
+    """A scheduled source as `newshub schedule list` shows it."""
+
+    source: str
+    schedule: str | None
+    next_run: datetime | None
+    in_config: bool
+    in_store: bool
+
+
+# The running daemon. Persisted jobs name their function by import path, so they reach the
+# daemon through this module rather than through a reference pickled into the job store.
+_daemon: Daemon | None = None
+
+
+def run_scheduled_crawl(source: str, schedule: str = "", timeout: float | None = None) -> None:
+    """What every job runs: one crawl of `source` in a child process.
+
+    `schedule` rides along in the stored job so a changed config is noticed at start.
+    """
+    daemon = _daemon
+    if daemon is None:
+        logger.warning("no scheduler daemon is running; not crawling %s", source)
+        return
+    daemon.launch(source, timeout)
+
+
+class Daemon:
+    """Schedules every source that has a `schedule`, one crawl process per run."""
+
+    def __init__(
+        self,
+        sources: dict[str, Source],
+        config_file: Path,
+        options: DaemonOptions | None = None,
+        *,
+        command: list[str] | None = None,
+    ) -> None:
+        self.sources = {name: s for name, s in sources.items() if s.schedule}
+        self.config_file = config_file.resolve()
+        self.options = options or DaemonOptions()
+        # Program run per crawl, the source name appended (tests put a stand-in here).
+        self.base_command = command
+        self.scheduler: Any = None
+        self._children: dict[str, subprocess.Popen[str]] = {}
+        self._changed = threading.Condition()
+        self._stopping = False
+        self._stopper: threading.Thread | None = None
+        # What the last reconciliation did per source: added, changed, kept, removed.
+        self.actions: dict[str, str] = {}
+
+    def command(self, source: str) -> list[str]:
+        if self.base_command is not None:
+            return [*self.base_command, source]
+        return [
+            sys.executable, "-m", "crawler.cli", "--config", str(self.config_file),
+            "crawl", source, "--trigger", "daemon",
+        ]  # fmt: skip
+
+    def timeout_of(self, source: Source) -> float:
+        return source.timeout or self.options.timeout
+
+    # -- scheduling -------------------------------------------------------------------------
+    def build(self, engine: Engine) -> Any:
+        """A BlockingScheduler on the database job store, its jobs matching the config."""
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+        from apscheduler.schedulers.blocking import BlockingScheduler
+
+        store = SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE)
+        self.scheduler = BlockingScheduler(
+            jobstores={"default": store},
+            # One thread per source: a long crawl never delays another source's start.
+            executors={"default": ThreadPoolExecutor(max(1, len(self.sources)))},
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": self.options.misfire_grace_time,
+            },
+        )
+        self.actions = self.reconcile(store)
+        return self.scheduler
+
+    def reconcile(self, store: Any) -> dict[str, str]:
+        """Add, change and remove stored jobs so they match the config; says what it did.
+
+        An unchanged job keeps its stored next run time, so a restart does not shift it.
+        """
+        store.start(self.scheduler, "default")
+        existing = {job.id: job for job in store.get_all_jobs()}
+        actions: dict[str, str] = {}
+        for name in sorted(existing.keys() - self.sources.keys()):
+            store.remove_job(name)
+            actions[name] = "removed"
+        for name, source in sorted(self.sources.items()):
+            assert source.schedule is not None
+            trigger = make_trigger(source.schedule, jitter=self.options.jitter)
+            spec = {"schedule": source.schedule, "timeout": self.timeout_of(source)}
+            job = existing.get(name)
+            if job is not None and _same(job, trigger, spec, self.options.misfire_grace_time):
+                actions[name] = "kept"
+                continue
+            self.scheduler.add_job(
+                run_scheduled_crawl,
+                trigger,
+                args=[name],
+                kwargs=spec,
+                id=name,
+                name=f"crawl {name}",
+                replace_existing=True,
+            )
+            actions[name] = "changed" if job is not None else "added"
+        for name, action in actions.items():
+            logger.info("job %s: %s", name, action)
+        return actions
+
+    def run(self, engine: Engine) -> None:
+        """Schedule until SIGTERM/SIGINT, then stop the running crawls and return."""
+        global _daemon
+        from apscheduler.events import EVENT_SCHEDULER_START
+
+        scheduler = self.build(engine)
+        scheduler.add_listener(self._install_signal_handlers, EVENT_SCHEDULER_START)
+        _daemon = self
+        try:
+            scheduler.start()  # blocks until stop() shuts it down
+        finally:
+            if self._stopper is not None:
+                self._stopper.join()
+            else:
+                self.stop()
+            _daemon = None
+        logger.info("scheduler stopped")
+
+    def _install_signal_handlers(self, _event: Any) -> None:
+        # Runs in the main thread as the scheduler starts; stopping needs the scheduler's
+        # locks, which the main thread may hold, so a signal only starts a stopping thread.
+        def handle(signum: int, _frame: Any) -> None:
+            if self._stopper is None:
+                logger.info("%s received: stopping", signal.Signals(signum).name)
+                self._stopper = threading.Thread(target=self.stop, name="newshub-stop")
+                self._stopper.start()
+
+        signal.signal(signal.SIGTERM, handle)
+        signal.signal(signal.SIGINT, handle)
+
+    def stop(self) -> None:
+        """Stop scheduling, SIGTERM the running crawls, SIGKILL them after the grace period."""
+        with self._changed:
+            if self._stopping:
+                return
+            self._stopping = True
+            children = dict(self._children)
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        for name, child in children.items():
+            logger.info("stopping the crawl of %s (pid %d)", name, child.pid)
+            _signal(child, signal.SIGTERM)
+        if not self._wait_for_children(self.options.stop_grace):
+            with self._changed:
+                leftovers = dict(self._children)
+            for name, child in leftovers.items():
+                logger.warning("crawl of %s did not stop in time: killing it", name)
+                _signal(child, signal.SIGKILL)
+            self._wait_for_children(10)
+
+    def _wait_for_children(self, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        with self._changed:
+            while self._children and (left := deadline - time.monotonic()) > 0:
+                self._changed.wait(left)
+            return not self._children
+
+    # -- one run ----------------------------------------------------------------------------
+    def launch(self, source: str, timeout: float | None = None) -> int | None:
+        """Run one crawl process to its end (or its timeout); returns its exit status."""
+        with self._changed:
+            if self._stopping or source in self._children:
+                return None
+            child = subprocess.Popen(
+                self.command(source),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                text=True,
+                # Its own session: a Ctrl-C on the daemon's terminal reaches the daemon only,
+                # which then stops the crawls in order.
+                start_new_session=True,
+            )
+            self._children[source] = child
+        started = time.monotonic()
+        logger.info("crawl of %s started (pid %d)", source, child.pid)
+        limit = timeout or self.options.timeout
+        try:
+            try:
+                output, _ = child.communicate(timeout=limit)
+            except subprocess.TimeoutExpired:
+                logger.error("crawl of %s ran over its %gs timeout: stopping it", source, limit)
+                output = self._end(child)
+        finally:
+            with self._changed:
+                self._children.pop(source, None)
+                self._changed.notify_all()
+        code = child.returncode
+        last = next((line for line in reversed(output.splitlines()) if line.strip()), "")
+        took = time.monotonic() - started
+        if code == 0:
+            logger.info("crawl of %s finished in %.0fs", source, took)
+        elif code == EX_TEMPFAIL:
+            logger.info("crawl of %s skipped: %s", source, last)
+        else:
+            logger.error("crawl of %s failed (exit %s) after %.0fs: %s", source, code, took, last)
+        return code
+
+    def _end(self, child: subprocess.Popen[str]) -> str:
+        """SIGTERM a crawl, SIGKILL it after the grace period; its output so far."""
+        _signal(child, signal.SIGTERM)
+        try:
+            output, _ = child.communicate(timeout=self.options.stop_grace)
+        except subprocess.TimeoutExpired:
+            _signal(child, signal.SIGKILL)
+            output, _ = child.communicate()
+        return output
+
+
+def _same(job: Any, trigger: Any, spec: dict[str, Any], grace: int) -> bool:
+    return (
+        job.kwargs == spec
+        and str(job.trigger) == str(trigger)
+        and getattr(job.trigger, "jitter", None) == getattr(trigger, "jitter", None)
+        and job.misfire_grace_time == grace
+    )
+
+
+def _signal(child: subprocess.Popen[str], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # ended meanwhile
+        child.send_signal(signum)
+
+
+def scheduled_jobs(engine: Engine, sources: dict[str, Source]) -> list[JobInfo]:
+    """Every configured schedule and every stored job, with the stored next run time.
+
+    Reads the job table directly (no unpickling), so listing works while the daemon runs.
+    """
+    stored: dict[str, datetime | None] = {}
+    if inspect(engine).has_table(JOB_TABLE):
+        jobs = table(JOB_TABLE, column("id"), column("next_run_time"))
+        with engine.connect() as connection:
+            for job_id, stamp in connection.execute(select(jobs.c.id, jobs.c.next_run_time)):
+                stored[job_id] = None if stamp is None else datetime.fromtimestamp(stamp, UTC)
+    names = sorted({n for n, s in sources.items() if s.schedule} | stored.keys())
+    return [
+        JobInfo(
+            source=name,
+            schedule=sources[name].schedule if name in sources else None,
+            next_run=stored.get(name),
+            in_config=name in sources and bool(sources[name].schedule),
+            in_store=name in stored,
+        )
+        for name in names
+    ]

@@ -1,0 +1,1 @@
+"""Alembic revisions: the schema's only author (installed as newshub_migrations.versions)."""

@@ -1,0 +1,1 @@
+"""The read side of the archive: search, show, stats, export, verify, reextract, replay, WACZ."""

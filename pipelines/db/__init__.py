@@ -1,0 +1,1 @@
+"""The database on the write path: models, engines, schema (Alembic), the batching store, runs."""

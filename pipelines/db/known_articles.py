@@ -1,0 +1,99 @@
+"""What a recrawl knows about a source's archived articles, and what it learns back.
+
+Read once in a thread when the spider opens, written back in a thread when it closes (after the
+item pipeline has stored the run's articles), so the reactor thread never waits on the database.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import Engine, bindparam, select, update
+
+from pipelines.db.models import ArticleRow, CrawlRun, SourceRow
+
+# Runs looked at to decide whether the source was ever crawled through to the end.
+_RECENT_RUNS = 20
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class KnownArticle:
+    """An archived article as the recrawl policy sees it."""
+
+    published_at: datetime | None
+    first_seen: datetime
+    last_seen: datetime
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclasses.dataclass
+class Known:
+    """A source's archived articles by canonical URL, and whether a full crawl ever finished."""
+
+    source_id: int | None = None
+    articles: dict[str, KnownArticle] = dataclasses.field(default_factory=dict)
+    completed: bool = False
+
+
+def load_known(engine: Engine, source_id: int | None, source_name: str) -> Known:
+    """Everything a recrawl needs, in two queries (one row per article)."""
+    table = ArticleRow.__table__
+    with engine.connect() as connection:
+        if not source_id:
+            source_id = connection.execute(
+                select(SourceRow.id).where(SourceRow.name == source_name)
+            ).scalar()
+            if source_id is None:
+                return Known()
+        rows = connection.execute(
+            select(
+                table.c.url,
+                table.c.published_at,
+                table.c.first_seen,
+                table.c.last_seen,
+                table.c.etag,
+                table.c.last_modified,
+            ).where(table.c.source_id == source_id)
+        )
+        articles = {row.url: KnownArticle(*row[1:]) for row in rows}
+        runs = connection.execute(
+            select(CrawlRun.stats)
+            .where(CrawlRun.source_id == source_id, CrawlRun.status == "finished")
+            .order_by(CrawlRun.id.desc())
+            .limit(_RECENT_RUNS)
+        ).scalars()
+        # A run that stopped at max_articles saw only part of the site's listings.
+        completed = any((stats or {}).get("finish_reason") == "finished" for stats in runs)
+    return Known(source_id=source_id, articles=articles, completed=completed)
+
+
+def write_back(
+    engine: Engine,
+    source_id: int,
+    validators: Iterable[tuple[str, str | None, str | None]],
+    not_modified: Iterable[tuple[str, datetime]],
+) -> None:
+    """Store (url, etag, last_modified) of fetched pages and bump last_seen after 304s.
+
+    Only article rows are touched: validators of other pages match no row and cost nothing.
+    """
+    key = (ArticleRow.source_id == source_id) & (ArticleRow.url == bindparam("b_url"))
+    seen = bindparam("b_seen", type_=ArticleRow.__table__.c.last_seen.type)
+    validator_rows = [{"b_url": u, "b_etag": e, "b_modified": m} for u, e, m in validators]
+    seen_rows = [{"b_url": url, "b_seen": seen} for url, seen in not_modified]
+    with engine.begin() as connection:
+        if validator_rows:
+            connection.execute(
+                update(ArticleRow)
+                .where(key)
+                .values(etag=bindparam("b_etag"), last_modified=bindparam("b_modified")),
+                validator_rows,
+            )
+        if seen_rows:
+            connection.execute(
+                update(ArticleRow).where(key, ArticleRow.last_seen < seen).values(last_seen=seen),
+                seen_rows,
+            )
