@@ -16,6 +16,7 @@ from lxml import etree
 
 from .dom import in_other_region, iter_text_nodes, norm, text_of
 from .index import PageIndex
+from .rules import SiteRules
 
 _KNOWN = {
     "Tasnim News Agency": "tasnim|tasnim news|tasnim news agency|tasnimnews|خبرگزاری تسنیم|تسنیم",
@@ -175,3 +176,38 @@ def find_mention(blocks: Iterable[str]) -> tuple[str, str] | None:
         if generic:
             return normalize(generic.group(1).strip() + " News Agency"), block
     return None
+
+
+def _first_credit(lines: list[str]) -> tuple[str, str] | None:
+    for line in lines:
+        if name := credit_match(line):
+            return name, line
+    return None
+
+
+def _rule_agency(page: PageIndex, rules: SiteRules) -> tuple[str, str] | None:
+    for spec in rules.agency:
+        for hit in page.find(spec):
+            line = norm(hit if isinstance(hit, str) else text_of(hit))
+            if line:
+                name = credit_match(line)
+                return name or normalize(re.sub(r"^[^:：]{1,20}[:：]\s*", "", line)), line
+    return None
+
+
+def find_agency(
+    page: PageIndex, rules: SiteRules, credits: list[str], blocks: list[str]
+) -> tuple[str | None, str | None, str]:
+    """(agency, the line crediting it, where it was found): rules, credit lines, source boxes,
+    then a mention in the body's first or last paragraphs."""
+    for source, find in (
+        ("rules", lambda: _rule_agency(page, rules)),
+        ("credit-line", lambda: find_credit(page.root)),
+        ("credit-line", lambda: _first_credit(credits)),
+        ("source-box", lambda: find_source_box(page)),
+        ("body-mention", lambda: find_mention(blocks[:2] + blocks[-1:])),
+    ):
+        credit = find()
+        if credit and credit[0]:
+            return credit[0], credit[1], source
+    return None, None, ""

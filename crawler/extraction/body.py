@@ -149,74 +149,87 @@ def _skip_reason(el: etree._Element, removed: set[etree._Element]) -> str | None
 
 def walk(container: etree._Element, base: str, removed: set[etree._Element]) -> Walk:
     """Split a container into text blocks in reading order, skipping boilerplate subtrees."""
-    from .links import absolute
-
-    out = Walk()
-    buf: list[str] = []
-    stack: list[str] = []
-    pending = Block("", "")  # link text and links of the block being collected
-    link_depth = 0
-    skipped: etree._Element | None = None
-
-    def add(text: str | None) -> None:
-        if text:
-            buf.append(text)
-            if link_depth:
-                pending.link_chars += len(text.strip())
-
-    def flush() -> None:
-        nonlocal pending
-        text = norm("".join(buf))
-        if text:
-            tag = stack[-1] if stack else "div"
-            out.blocks.append(Block(text, tag, pending.link_chars, pending.links))
-        buf.clear()
-        pending = Block("", "")
-
-    walker = etree.iterwalk(container, events=("start", "end"))
-    for event, el in walker:
-        tag = el.tag
-        if not isinstance(tag, str):
+    walker = _Walker(container, base, removed)
+    events = etree.iterwalk(container, events=("start", "end"))
+    for event, el in events:
+        if not isinstance(el.tag, str):
             continue
         if event == "start":
-            if el is not container and (reason := _skip_reason(el, removed)):
-                if reason == "related":
-                    out.related_links.extend(
-                        u for a in el.iter("a") if (u := absolute(a.get("href"), base))
-                    )
-                skipped = el
-                walker.skip_subtree()
-                continue
-            if tag in _BLOCK:
-                flush()
-                stack.append(tag)
-            elif tag == "br":
-                if stack and stack[-1] in _PARA:
-                    buf.append(" ")
-                else:
-                    flush()
-            elif tag == "a":
-                link_depth += 1
-                url = absolute(el.get("href"), base)
-                if url:
-                    out.links.append(url)
-                    pending.links.append(url)
-            elif tag in ("td", "th"):
-                buf.append(" ")
-            add(el.text)
+            if walker.start(el):
+                events.skip_subtree()
         else:
-            if el is skipped:
-                skipped = None
-            elif tag in _BLOCK:
-                flush()
-                if stack:
-                    stack.pop()
-            elif tag == "a":
-                link_depth -= 1
-            if el is not container:
-                add(el.tail)
-    flush()
-    return out
+            walker.end(el)
+    walker.flush()
+    return walker.out
+
+
+class _Walker:
+    """The state of one walk: the block being collected, open block tags, link nesting."""
+
+    def __init__(self, container: etree._Element, base: str, removed: set[etree._Element]):
+        self.container, self.base, self.removed = container, base, removed
+        self.out = Walk()
+        self.buf: list[str] = []
+        self.stack: list[str] = []
+        self.pending = Block("", "")  # link text and links of the block being collected
+        self.link_depth = 0
+        self.skipped: etree._Element | None = None
+
+    def add(self, text: str | None) -> None:
+        if text:
+            self.buf.append(text)
+            if self.link_depth:
+                self.pending.link_chars += len(text.strip())
+
+    def flush(self) -> None:
+        text = norm("".join(self.buf))
+        if text:
+            tag = self.stack[-1] if self.stack else "div"
+            self.out.blocks.append(Block(text, tag, self.pending.link_chars, self.pending.links))
+        self.buf.clear()
+        self.pending = Block("", "")
+
+    def start(self, el: etree._Element) -> bool:
+        """Open an element; True when its subtree is boilerplate and must be skipped."""
+        from .links import absolute
+
+        tag = el.tag
+        if el is not self.container and (reason := _skip_reason(el, self.removed)):
+            if reason == "related":
+                self.out.related_links.extend(
+                    u for a in el.iter("a") if (u := absolute(a.get("href"), self.base))
+                )
+            self.skipped = el
+            return True
+        if tag in _BLOCK:
+            self.flush()
+            self.stack.append(tag)
+        elif tag == "br":
+            if self.stack and self.stack[-1] in _PARA:
+                self.buf.append(" ")
+            else:
+                self.flush()
+        elif tag == "a":
+            self.link_depth += 1
+            if url := absolute(el.get("href"), self.base):
+                self.out.links.append(url)
+                self.pending.links.append(url)
+        elif tag in ("td", "th"):
+            self.buf.append(" ")
+        self.add(el.text)
+        return False
+
+    def end(self, el: etree._Element) -> None:
+        if el is self.skipped:
+            self.skipped = None
+        elif el.tag in _BLOCK:
+            self.flush()
+            if self.stack:
+                self.stack.pop()
+        elif el.tag == "a":
+            self.link_depth -= 1
+        if el is not self.container:
+            self.add(el.tail)
 
 
 def is_related(token: str) -> bool:

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Mapping
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
 from lxml import etree
 
-from crawler.urls import clean_url, is_action
+from crawler.urls import clean_url
 
 from . import agency as agency_mod
 from . import blocks as blocks_mod
 from . import body as body_mod
-from . import dates, fields, language, links, structured
+from . import dates, fields, language, links, structured, taxonomy
 from .article import Article
 from .decode import decode, header, looks_binary
-from .dom import body_of, norm, parse, text_of
+from .dom import body_of, norm, parse
 from .index import PageIndex
 from .rules import SiteRules
 
@@ -48,93 +47,108 @@ def extract(
 def _extract(
     art: Article, html: bytes | str, url: str, headers: Mapping[str, str] | None, rules: SiteRules
 ) -> None:
-    problems, sources = art.problems, art.sources
     art.url = clean_url(url) if url else url
-    if isinstance(html, bytes | bytearray | memoryview):
-        raw = bytes(html)
-        if not raw.strip():
-            problems.append("empty document")
-            return
-        if reason := looks_binary(raw):
-            problems.append(reason)
-            return
-        text, codec = decode(raw, headers, problems)
-        sources["encoding"] = codec
-    elif isinstance(html, str):
-        text = html
-    else:
-        problems.append(f"unsupported input type {type(html).__name__}")
+    text = _text(art, html, headers)
+    if text is None:
         return
-    root = parse(text, problems)
+    root = parse(text, art.problems)
     if root is None:
         return
     page = PageIndex(root)
     if page.truncated:
-        problems.append("over 50000 marked elements; only the first ones are indexed")
-    base = _base(root, url)
-    data = structured.read(root, problems)
-    art.url = _canonical(root, data, url, sources)
+        art.problems.append("over 50000 marked elements; only the first ones are indexed")
+    base = links.base_url(root, url)
+    data = structured.read(root, art.problems)
+    art.url = links.canonical_url(root, data, url, art.sources)
+    _metadata(art, page, data, text, url, headers, rules)
+    container, walk = _body(art, page, text, url, base, rules)
+    blocks = art.body.split("\n\n") if art.body else []
+    art.agency, art.agency_line, art.sources["agency"] = agency_mod.find_agency(
+        page, rules, walk.credits, blocks
+    )
+    art.language, art.sources["language"] = language.find_language(
+        root, data, headers, rules.language, " ".join(filter(None, (art.title, art.body)))
+    )
+    _image(art, page, data, container, base, rules)
+    art.links = links.outlinks(
+        walk.links + walk.related_links + _related_outside(page, base), art.url
+    )
+    if art.published_at is None and _small(page.root, text):
+        guess = dates.htmldate_published(text, url)
+        # htmldate reads the same meta tags; its guess must not be the modification date.
+        if guess is not None and not (art.modified_at and guess.date() == art.modified_at.date()):
+            art.published_at = guess
+            art.sources["published_at"] = "htmldate"
+    for name in [k for k, v in art.sources.items() if not v]:
+        del art.sources[name]
+    if not art.body:
+        art.problems.append("no article body found")
+    if not art.title:
+        art.problems.append("no title found")
 
-    site_names = data.site_names
+
+def _text(art: Article, html: bytes | str, headers: Mapping[str, str] | None) -> str | None:
+    """The page as text (bytes decoded by their charset), or None with the reason recorded."""
+    if isinstance(html, str):
+        return html
+    if not isinstance(html, bytes | bytearray | memoryview):
+        art.problems.append(f"unsupported input type {type(html).__name__}")
+        return None
+    raw = bytes(html)
+    if not raw.strip():
+        art.problems.append("empty document")
+        return None
+    if reason := looks_binary(raw):
+        art.problems.append(reason)
+        return None
+    text, art.sources["encoding"] = decode(raw, headers, art.problems)
+    return text
+
+
+def _metadata(
+    art: Article,
+    page: PageIndex,
+    data: structured.Structured,
+    text: str,
+    url: str,
+    headers: Mapping[str, str] | None,
+    rules: SiteRules,
+) -> None:
+    """Title, category, tags, author, lead and dates, each with the source it came from."""
+    sources, site_names = art.sources, data.site_names
     art.title, sources["title"] = fields.find_title(page, data, rules.title, site_names)
-    art.category, sources["category"] = fields.find_category(page, data, rules.category, art.title)
-    art.tags, sources["tags"] = fields.find_tags(page, data, rules.tags, art.category)
+    art.category, sources["category"] = taxonomy.find_category(
+        page, data, rules.category, art.title
+    )
+    art.tags, sources["tags"] = taxonomy.find_tags(page, data, rules.tags, art.category)
     art.author, sources["author"] = fields.find_author(page, data, rules.author, site_names)
     art.lead, sources["lead"] = fields.find_lead(page, data, rules.lead)
-    tz = rules.tz() if rules.timezone else None
     art.published_at, art.modified_at = dates.find_dates(
         page,
         data,
         art.url or url,
         text,
         sources,
-        tz=tz,
+        tz=rules.tz() if rules.timezone else None,
         rules=(rules.date, rules.modified),
         last_modified=_http_date(header(headers, "last-modified")),
     )
 
-    container, walk = _body(art, page, text, url, base, rules)
-    blocks = art.body.split("\n\n") if art.body else []
-    for source, find in (
-        ("rules", lambda: _rule_agency(page, rules)),
-        ("credit-line", lambda: agency_mod.find_credit(root)),
-        ("credit-line", lambda: _first_credit(walk.credits)),
-        ("source-box", lambda: agency_mod.find_source_box(page)),
-        ("body-mention", lambda: agency_mod.find_mention(blocks[:2] + blocks[-1:])),
-    ):
-        credit = find()
-        if credit and credit[0]:
-            art.agency, art.agency_line = credit
-            sources["agency"] = source
-            break
 
-    declared = rules.language or _declared_language(root, data, headers)
-    art.language = language.primary(declared) if declared else None
-    sources["language"] = "declared" if art.language else ""
-    if art.language is None:
-        art.language = language.detect(" ".join(filter(None, (art.title, art.body))))
-        sources["language"] = "detected" if art.language else ""
-
+def _image(
+    art: Article,
+    page: PageIndex,
+    data: structured.Structured,
+    container: etree._Element | None,
+    base: str,
+    rules: SiteRules,
+) -> None:
     if rules.image and (hits := [h for s in rules.image for h in page.find(s)]):
         hit = hits[0]
         src = hit if isinstance(hit, str) else hit.get("src") or hit.get("content")
-        art.image, sources["image"] = links.absolute(src, base), "rules"
+        art.image, art.sources["image"] = links.absolute(src, base), "rules"
     if not art.image:
-        art.image, sources["image"] = fields.find_image(page, data, container, base)
-    art.links = _links(walk.links + walk.related_links + _related_outside(page, base), art.url)
-
-    if art.published_at is None and _small(page.root, text):
-        guess = dates.htmldate_published(text, url)
-        # htmldate reads the same meta tags; its guess must not be the modification date.
-        if guess is not None and not (art.modified_at and guess.date() == art.modified_at.date()):
-            art.published_at = guess
-            sources["published_at"] = "htmldate"
-    for name in [k for k, v in sources.items() if not v]:
-        del sources[name]
-    if not art.body:
-        problems.append("no article body found")
-    if not art.title:
-        problems.append("no title found")
+        art.image, art.sources["image"] = fields.find_image(page, data, container, base)
 
 
 class _Walked:
@@ -206,25 +220,6 @@ def _clean_texts(texts: list[str], art: Article, out: _Walked) -> list[str]:
     return kept
 
 
-def _first_credit(lines: list[str]) -> tuple[str, str] | None:
-    for line in lines:
-        if name := agency_mod.credit_match(line):
-            return name, line
-    return None
-
-
-def _rule_agency(page: PageIndex, rules: SiteRules) -> tuple[str, str] | None:
-    for spec in rules.agency:
-        for hit in page.find(spec):
-            line = norm(hit if isinstance(hit, str) else text_of(hit))
-            if line:
-                name = agency_mod.credit_match(line)
-                return name or agency_mod.normalize(
-                    re.sub(r"^[^:：]{1,20}[:：]\s*", "", line)
-                ), line
-    return None
-
-
 def _http_date(value: str) -> datetime | None:
     if not value:
         return None
@@ -233,50 +228,6 @@ def _http_date(value: str) -> datetime | None:
     except (TypeError, ValueError, IndexError):
         return None
     return parsed if parsed.tzinfo is not None else None
-
-
-def _base(root: etree._Element, url: str) -> str:
-    href = next((b.get("href") for b in root.iter("base") if b.get("href")), None)
-    return (links.absolute(href, url) if href else None) or url
-
-
-def _canonical(
-    root: etree._Element, data: structured.Structured, url: str, sources: dict[str, str]
-) -> str:
-    """rel=canonical, else og:url, else the page URL; only on the page's own site."""
-    page = clean_url(url) if url else url
-    canonical = next(
-        (
-            link.get("href") or ""
-            for link in root.iter("link")
-            if "canonical" in (link.get("rel") or "").lower().split()
-        ),
-        "",
-    )
-    for raw, source in (
-        (canonical, "canonical"),
-        (data.first_meta("og:url"), "og:url"),
-    ):
-        target = links.absolute(str(raw), url) if raw else None
-        if target and (not url or links.same_site(target, url)):
-            sources["url"] = source
-            return clean_url(target)
-    sources["url"] = "page"
-    return page
-
-
-def _declared_language(
-    root: etree._Element, data: structured.Structured, headers: Mapping[str, str] | None
-) -> str | None:
-    for value in (
-        root.get("lang"),
-        root.get("xml:lang"),
-        header(headers, "content-language"),
-        data.first_meta("og:locale", "content-language", "language", "dc.language"),
-    ):
-        if language.primary(value):
-            return value
-    return None
 
 
 def _related_outside(page: PageIndex, base: str) -> list[str]:
@@ -294,14 +245,3 @@ def _related_outside(page: PageIndex, base: str) -> list[str]:
             continue
         out.extend(u for a in el.iter("a") if (u := links.absolute(a.get("href"), base)))
     return out
-
-
-def _links(found: list[str], page: str) -> list[str]:
-    out: dict[str, None] = {}
-    for url in found:
-        if is_action(url) or links.is_media(url):
-            continue
-        cleaned = clean_url(url)
-        if cleaned != page:
-            out.setdefault(cleaned)
-    return list(out)

@@ -8,7 +8,6 @@ other. A naive time is read in the site's timezone when the page states an offse
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
@@ -18,15 +17,9 @@ from lxml import etree
 from .dom import class_id, in_other_region, norm, text_of
 from .index import PageIndex
 from .structured import Structured, text_value
+from .zones import SiteZone, Zone, aware
 
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
-# The sign comes first so the scan rejects most positions on one character test.
-# ISO times ("T14:35+03:30", "14:35:00+0330"); the sign comes first so the scan rejects most
-# positions on one character test. Time ranges ("10:00-12:00") do not match.
-_ISO_OFFSET = re.compile(
-    r"([+-])(?:(?<=:\d\d:\d\d[+-])|(?<=T\d\d:\d\d[+-])|(?<=\.\d\d\d[+-]))(\d\d:?\d\d)\b"
-)
-_NAMED_OFFSET = re.compile(r"(?:GMT|UTC)\s?([+-]\d{1,2}(?::?\d\d)?)\b")
 _MONTH_NAMES = (
     "january jan|february feb|march mar|april apr|may|june jun|july jul|august aug"
     "|september sep sept|october oct|november nov|december dec"
@@ -61,50 +54,6 @@ _MODIFIED_META = (
 )  # fmt: skip
 
 
-def site_offset(text: str) -> timezone | None:
-    """The most common UTC offset stated anywhere in the page's source."""
-    offsets: Counter[str] = Counter()
-    found = [m[1] + m[2] for m in _ISO_OFFSET.finditer(text, 0, 2_000_000)]
-    found += [m[1] for m in _NAMED_OFFSET.finditer(text, 0, 2_000_000)]
-    for raw in found:
-        raw = raw.replace(":", "")
-        sign, digits = raw[0], raw[1:]
-        digits = digits.zfill(2) if len(digits) <= 2 else digits.zfill(4)
-        offsets[sign + (digits + "00")[:4]] += 1
-    if not offsets:
-        return None
-    raw = offsets.most_common(1)[0][0]
-    minutes = int(raw[1:3]) * 60 + int(raw[3:5])
-    if minutes > 14 * 60:
-        return None
-    return timezone(timedelta(minutes=-minutes if raw[0] == "-" else minutes))
-
-
-class SiteZone:
-    """The site's zone for naive times, looked up in the page source only when first needed."""
-
-    def __init__(self, page_text: str, fixed: tzinfo | None = None) -> None:
-        self._text = page_text
-        self._zone = fixed
-        self._known = fixed is not None
-
-    def get(self) -> tzinfo | None:
-        if not self._known:
-            self._zone = site_offset(self._text)
-            self._known = True
-        return self._zone
-
-
-Zone = tzinfo | SiteZone | None
-
-
-def _aware(value: datetime, tz: Zone) -> datetime:
-    if value.tzinfo is None:
-        zone = tz.get() if isinstance(tz, SiteZone) else tz
-        value = value.replace(tzinfo=zone or UTC)
-    return value.astimezone(UTC)
-
-
 def parse_iso(raw: str, tz: Zone = None) -> datetime | None:
     """ISO 8601 (and RFC 2822) timestamps; naive ones are read in the site's timezone."""
     text = norm(raw).translate(_DIGITS)
@@ -121,7 +70,7 @@ def parse_iso(raw: str, tz: Zone = None) -> datetime | None:
             return _parse_visible(text, tz)
     if not 1990 <= value.year <= 2100:
         return None
-    return _aware(value, tz)
+    return aware(value, tz)
 
 
 def _parse_visible(text: str, tz: Zone) -> datetime | None:
@@ -144,7 +93,7 @@ def _parse_visible(text: str, tz: Zone) -> datetime | None:
         except (TypeError, ValueError):
             continue
         if 1990 <= value.year <= 2100:
-            return _aware(value, tz)
+            return aware(value, tz)
     return None
 
 

@@ -1,4 +1,4 @@
-"""Title, lead, author, category, tags, language and image, each from its most trusted source.
+"""Title, lead, author and image, each from its most trusted source (category, tags: taxonomy).
 
 Every finder returns (value, source) so the orchestrator can record provenance in
 `Article.sources`; structured data (JSON-LD, OpenGraph) comes first, theme markup second.
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from lxml import etree
 
-from .dom import in_other_region, norm, text_of
-from .index import PageIndex
+from .dom import in_other_region, norm
+from .index import PageIndex, elements, texts
 from .structured import Structured, text_value
 
 _SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " » ", " · ", " • ", " : ", " / ")
@@ -30,19 +30,6 @@ _BYLINE = (
     "[itemprop~=author] [itemprop~=name]", "a[rel~=author]", ".author-name", ".jeg_meta_author a",
     ".td-post-author-name a", ".meta-author a", ".byline .author", ".byline .fn", ".byline",
     ".post-author-name", ".author .fn", "[itemprop~=author]",
-)  # fmt: skip
-_CATEGORY = (
-    ".jeg_meta_category a", ".td-category a", ".entry-category a", ".post-cat-wrap a",
-    ".cat-links a", "a[rel~=category]", ".post-category a", ".category-label",
-    "[itemprop~=articleSection]",
-)  # fmt: skip
-_BREADCRUMB = (
-    ".breadcrumb a", ".breadcrumbs a", ".jeg_breadcrumbs a", ".entry-crumbs a", "#breadcrumb a",
-    "nav[aria-label~=breadcrumb] a", ".rank-math-breadcrumb a", ".yoast-breadcrumb a",
-)  # fmt: skip
-_TAG_LINKS = (
-    "a[rel~=tag]:not([rel~=category])", ".jeg_post_tags a", ".td-tags a", ".tagcloud a",
-    ".tags-links a", ".post-tags a", ".entry-tags a",
 )  # fmt: skip
 _PLACEHOLDERS = frozenset(
     [
@@ -69,33 +56,6 @@ _FEATURED = (
     ".single-featured-image", ".entry-thumb", "img.wp-post-image",
 )  # fmt: skip
 _NOT_PHOTO = re.compile(r"(?:logo|avatar|icon|pixel|spacer|blank|gravatar)", re.I)
-_HOME = frozenset({"home", "homepage", "main page", "start", "خانه", "صفحه اصلی", "الرئيسية"})
-
-
-def _elements(page: PageIndex, selectors: Sequence[str]) -> list[etree._Element]:
-    found: list[etree._Element] = []
-    for selector in selectors:
-        try:
-            found.extend(el for el in page.find(selector) if isinstance(el, etree._Element))
-        except (etree.XPathError, ValueError, TypeError):
-            continue
-    return found
-
-
-def _texts(page: PageIndex, selectors: Sequence[str], anywhere: bool = False) -> list[str]:
-    """Normalized texts of matches outside comments, related posts and sidebars."""
-    out = []
-    for selector in selectors:
-        try:
-            hits = page.find(selector)
-        except (etree.XPathError, ValueError, TypeError):
-            continue
-        for hit in hits:
-            if isinstance(hit, str):
-                out.append(norm(hit))
-            elif isinstance(hit, etree._Element) and (anywhere or not in_other_region(hit)):
-                out.append(norm(hit.get("content") or text_of(hit)))
-    return [t for t in out if t]
 
 
 def strip_site(title: str, site_names: Sequence[str]) -> str:
@@ -124,15 +84,15 @@ def find_title(
     page: PageIndex, data: Structured, rule: Sequence[str], site_names: list[str]
 ) -> tuple[str | None, str]:
     """The headline without the site-name decoration."""
-    h1s = _texts(page, _H1)
+    h1s = texts(page, _H1)
     h1 = h1s[0] if h1s else ""
     candidates = [
-        (_texts(page, rule)[:1], "rules"),
+        (texts(page, rule)[:1], "rules"),
         ([text_value(data.article.get("headline"))], "json-ld"),
         ([data.first_meta("og:title")], "og:title"),
         ([h1], "h1"),
         ([data.first_meta("twitter:title")], "twitter:title"),
-        (_texts(page, ("title",))[:1], "title"),
+        (texts(page, ("title",))[:1], "title"),
     ]
     for values, source in candidates:
         value = values[0] if values else ""
@@ -155,8 +115,8 @@ def find_title(
 def find_lead(page: PageIndex, data: Structured, rule: Sequence[str]) -> tuple[str | None, str]:
     """A standfirst: an explicit subtitle/excerpt element, else the page description."""
     for values, source in (
-        (_texts(page, rule), "rules"),
-        (_texts(page, _LEAD), "excerpt"),
+        (texts(page, rule), "rules"),
+        (texts(page, _LEAD), "excerpt"),
     ):
         if values:
             return values[0], source
@@ -199,10 +159,10 @@ def find_author(
 ) -> tuple[str | None, str]:
     """JSON-LD author, meta author, then the visible byline; placeholders never count."""
     candidates: list[tuple[list[str], str]] = [
-        (_texts(page, rule), "rules"),
+        (texts(page, rule), "rules"),
         (_jsonld_people(data, data.article.get("author")), "json-ld"),
         ([data.first_meta("author", "article:author", "parsely-author", "dc.creator")], "meta"),
-        (_texts(page, _BYLINE), "byline"),
+        (texts(page, _BYLINE), "byline"),
     ]
     for values, source in candidates:
         people = [p for v in values if v and (p := clean_author(v, site_names))]
@@ -211,78 +171,6 @@ def find_author(
                 return ", ".join(dict.fromkeys(people)), source
             return people[0], source
     return None, ""
-
-
-def _clean_label(text: str) -> str:
-    return norm(text).strip(" –—-•|»›/:").strip()
-
-
-def find_category(
-    page: PageIndex, data: Structured, rule: Sequence[str], title: str | None
-) -> tuple[str | None, str]:
-    """Section: JSON-LD articleSection, article:section, theme category label, breadcrumb."""
-    section = data.article.get("articleSection")
-    candidates: list[tuple[list[str], str]] = [
-        (_texts(page, rule), "rules"),
-        ([text_value(section[0] if isinstance(section, list) and section else section)], "json-ld"),
-        ([data.first_meta("article:section")], "meta"),
-        (_texts(page, _CATEGORY), "label"),
-    ]
-    for values, source in candidates:
-        for value in values:
-            label = _clean_label(value.split(",")[0] if source == "json-ld" else value)
-            if label:
-                return label, source
-    crumbs = _jsonld_breadcrumb(data) or _texts(page, _BREADCRUMB, anywhere=True)
-    crumbs = [c for c in map(_clean_label, crumbs) if c and c.casefold() not in _HOME]
-    if crumbs and title and crumbs[-1].casefold() == title.casefold():
-        crumbs.pop()
-    return (crumbs[-1], "breadcrumb") if crumbs else (None, "")
-
-
-def _jsonld_breadcrumb(data: Structured) -> list[str]:
-    for node in data.nodes:
-        kinds = node.get("@type")
-        if kinds == "BreadcrumbList" or (isinstance(kinds, list) and "BreadcrumbList" in kinds):
-            items = node.get("itemListElement") or []
-            items = items if isinstance(items, list) else [items]
-            names = []
-            for item in items:
-                if isinstance(item, dict):
-                    inner = item.get("item")
-                    name = item.get("name") or (
-                        inner.get("name") if isinstance(inner, dict) else ""
-                    )
-                    names.append(text_value(name))
-            return [n for n in names if n]
-    return []
-
-
-def find_tags(
-    page: PageIndex, data: Structured, rule: Sequence[str], category: str | None
-) -> tuple[list[str], str]:
-    """Keywords from JSON-LD or article:tag, else tag links; de-duplicated, never the category."""
-    keywords = data.article.get("keywords")
-    if isinstance(keywords, str):
-        keywords = keywords.split(",")
-    candidates: list[tuple[list[str], str]] = [
-        (_texts(page, rule), "rules"),
-        ([text_value(k) for k in keywords] if isinstance(keywords, list) else [], "json-ld"),
-        ([norm(v) for v in data.meta.get("article:tag", [])], "meta"),
-        (_texts(page, _TAG_LINKS), "links"),
-    ]
-    skip = {category.casefold()} if category else set()
-    for values, source in candidates:
-        tags: list[str] = []
-        seen = set(skip)
-        for value in values:
-            tag = _clean_label(value).lstrip("#")
-            if tag and tag.casefold() not in seen and len(tag) <= 100:
-                seen.add(tag.casefold())
-                tags.append(tag)
-        if tags:
-            return tags, source
-    return [], ""
 
 
 def find_image(
@@ -303,7 +191,7 @@ def find_image(
     for value, source in candidates:
         if value and (url := absolute(value, base)):
             return url, source
-    featured = [el for el in _elements(page, _FEATURED) if not in_other_region(el)]
+    featured = [el for el in elements(page, _FEATURED) if not in_other_region(el)]
     scopes = [(el, "featured") for el in featured[:1]]
     if container is not None:
         scopes.append((container, "content"))

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lxml import etree
+
+from .dom import in_other_region, norm, text_of
 
 _INDEXED = ("rel", "itemprop", "role")
 # Real hub pages have a few thousand; a pathological page is indexed only this far.
@@ -159,3 +162,29 @@ def _has_chain(el: etree._Element, ancestors: tuple[Compound, ...]) -> bool:
             if want < 0:
                 return True
     return False
+
+
+def elements(page: PageIndex, selectors: Sequence[str]) -> list[etree._Element]:
+    found: list[etree._Element] = []
+    for selector in selectors:
+        try:
+            found.extend(el for el in page.find(selector) if isinstance(el, etree._Element))
+        except (etree.XPathError, ValueError, TypeError):
+            continue
+    return found
+
+
+def texts(page: PageIndex, selectors: Sequence[str], anywhere: bool = False) -> list[str]:
+    """Normalized texts of matches outside comments, related posts and sidebars."""
+    out = []
+    for selector in selectors:
+        try:
+            hits = page.find(selector)
+        except (etree.XPathError, ValueError, TypeError):
+            continue
+        for hit in hits:
+            if isinstance(hit, str):
+                out.append(norm(hit))
+            elif isinstance(hit, etree._Element) and (anywhere or not in_other_region(hit)):
+                out.append(norm(hit.get("content") or text_of(hit)))
+    return [t for t in out if t]

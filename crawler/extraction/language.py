@@ -8,6 +8,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from .decode import header
+
+if TYPE_CHECKING:
+    from .structured import Structured
 
 _TAG = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*\s*$")
 _STOPWORDS = {
@@ -62,3 +71,32 @@ def detect(text: str) -> str | None:
     scores = {lang: sum(words[w] for w in stop) for lang, stop in _WORDS.items()}
     lang, score = max(scores.items(), key=lambda kv: kv[1])
     return lang if score >= 3 else None
+
+
+def _declared_language(
+    root: etree._Element, data: Structured, headers: Mapping[str, str] | None
+) -> str | None:
+    for value in (
+        root.get("lang"),
+        root.get("xml:lang"),
+        header(headers, "content-language"),
+        data.first_meta("og:locale", "content-language", "language", "dc.language"),
+    ):
+        if primary(value):
+            return value
+    return None
+
+
+def find_language(
+    root: etree._Element,
+    data: Structured,
+    headers: Mapping[str, str] | None,
+    configured: str | None,
+    text: str,
+) -> tuple[str | None, str]:
+    """(language, 'declared' or 'detected'): the configured or declared tag, else detection."""
+    declared = configured or _declared_language(root, data, headers)
+    if code := (primary(declared) if declared else None):
+        return code, "declared"
+    code = detect(text)
+    return code, "detected" if code else ""

@@ -1,4 +1,4 @@
-"""Links as the extractor needs them: absolute, media or not, same registered site or not.
+"""Links as the extractor needs them: absolute, canonical, media or not, same site or not.
 
 Cleaning and action links are `crawler.urls`'s job, shared with the spider.
 """
@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+
+from crawler.urls import clean_url, is_action
+
+if TYPE_CHECKING:
+    from .structured import Structured
 
 
 def absolute(href: str | None, base: str) -> str | None:
@@ -70,3 +78,42 @@ def same_site(a: str, b: str) -> bool:
     """True when both URLs are on the same registered domain."""
     site = site_of(a)
     return bool(site) and site == site_of(b)
+
+
+def base_url(root: etree._Element, url: str) -> str:
+    href = next((b.get("href") for b in root.iter("base") if b.get("href")), None)
+    return (absolute(href, url) if href else None) or url
+
+
+def canonical_url(root: etree._Element, data: Structured, url: str, sources: dict[str, str]) -> str:
+    """rel=canonical, else og:url, else the page URL; only on the page's own site."""
+    page = clean_url(url) if url else url
+    canonical = next(
+        (
+            link.get("href") or ""
+            for link in root.iter("link")
+            if "canonical" in (link.get("rel") or "").lower().split()
+        ),
+        "",
+    )
+    for raw, source in (
+        (canonical, "canonical"),
+        (data.first_meta("og:url"), "og:url"),
+    ):
+        target = absolute(str(raw), url) if raw else None
+        if target and (not url or same_site(target, url)):
+            sources["url"] = source
+            return clean_url(target)
+    sources["url"] = "page"
+    return page
+
+
+def outlinks(found: list[str], page: str) -> list[str]:
+    out: dict[str, None] = {}
+    for url in found:
+        if is_action(url) or is_media(url):
+            continue
+        cleaned = clean_url(url)
+        if cleaned != page:
+            out.setdefault(cleaned)
+    return list(out)

@@ -9,11 +9,12 @@ import pytest
 from crawler.extraction import extract
 from crawler.extraction.agency import credit_match, find_mention, normalize
 from crawler.extraction.blocks import is_boilerplate_text, is_end_marker
-from crawler.extraction.dates import parse_iso, site_offset
+from crawler.extraction.dates import parse_iso
 from crawler.extraction.decode import decode
 from crawler.extraction.language import detect, primary
 from crawler.extraction.links import absolute, same_site
 from crawler.extraction.metrics import exact_match, field_accuracy, mean_f1, shingle_f1
+from crawler.extraction.zones import site_offset
 
 TEHRAN = timezone(timedelta(hours=3, minutes=30))
 
