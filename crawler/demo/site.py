@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, unquote
 
-from crawler.demo import feeds, generate, pages, themes
+from crawler.demo import assets, feeds, generate, pages, themes
 from crawler.demo.text import CATEGORIES, slugify
 from crawler.demo.web import SITE_TZ, DemoResponse, finish, redirect
 
@@ -244,9 +244,9 @@ class DemoHub:
         if path == "/wp-login.php" or path.startswith("/wp-admin"):
             return None, lambda b: pages.login(self, b)
         if path.startswith("/wp-content/uploads/") and path.endswith(".png"):
-            return ("image",), lambda b: pages.image()
-        if path.startswith(("/wp-content/themes/", "/wp-includes/")) and pages.asset(path):
-            return None, lambda b: pages.asset(path)
+            return ("image",), lambda b: assets.image()
+        if path.startswith(("/wp-content/themes/", "/wp-includes/")) and assets.asset(path):
+            return None, lambda b: assets.asset(path)
         if path in pages.STATIC:
             return ("static", path), lambda b: pages.static(self, b, path)
         if path == "/sitemap.xml":
