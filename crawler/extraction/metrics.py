@@ -14,16 +14,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-FIELDS = (
-    "title",
-    "author",
-    "published_at",
-    "modified_at",
-    "category",
-    "tags",
-    "agency",
-    "language",
-)
+from crawler.extraction.article import CONTENT_FIELDS
+
+# Fields scored by exact match: the content fields but the texts (body is scored by F1).
+FIELDS = tuple(name for name in CONTENT_FIELDS if name not in ("lead", "body"))
 _WORD = re.compile(r"\w+")
 
 
