@@ -12,12 +12,8 @@ import dataclasses
 import re
 import zlib
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from pipelines.db.known_articles import Known, KnownArticle
-
-if TYPE_CHECKING:
-    from scrapy.crawler import Crawler
 
 # A site's clock and ours disagree a little: a lastmod this close to last_seen counts as newer.
 LASTMOD_MARGIN = timedelta(minutes=10)
@@ -29,9 +25,9 @@ _PAGE_QUERY = re.compile(r"([?&])(?:paged|page)=\d+&?")
 class RecrawlPolicy:
     """Settings INCREMENTAL_RECHECK_DAYS, _RECHECK_INTERVAL (seconds) and _RECHECK_OLD_DAYS."""
 
-    recheck_days: float = 3.0
-    recheck_interval: float = 3600.0
-    recheck_old_days: float = 30.0
+    recheck_days: float
+    recheck_interval: float
+    recheck_old_days: float
 
     def reason(
         self, url: str, known: KnownArticle, lastmod: datetime | None, now: datetime
@@ -66,7 +62,8 @@ def listing_root(url: str) -> str:
 class RecrawlState:
     """One crawl's view of the archive, shared by the conditional and incremental middlewares.
 
-    The downloader middleware loads `known` at spider open; the spider middleware reads it.
+    The downloader middleware owns it and loads `known` at spider open; the spider middleware
+    finds that middleware through the crawler (`get_downloader_middleware`) and reads it.
     """
 
     def __init__(self) -> None:
@@ -74,14 +71,6 @@ class RecrawlState:
         # Archived URLs sent to the downloader, and those the spider middleware held back.
         self.requested: set[str] = set()
         self.dropped: set[str] = set()
-
-    @classmethod
-    def of(cls, crawler: Crawler) -> RecrawlState:
-        state = getattr(crawler, "_newshub_recrawl", None)
-        if state is None:
-            state = cls()
-            crawler._newshub_recrawl = state  # type: ignore[attr-defined]
-        return state
 
     @property
     def skipped(self) -> int:

@@ -1,6 +1,9 @@
 """Every Scrapy and newshub setting, in one place, prefixed by the component that reads it.
 
-The crawl runner layers per-source and command-line values over these defaults.
+This module is the one place newshub's defaults are written: components read their settings
+without fallbacks (`settings.getint("WARC_MAX_SIZE")`). The add-on (crawler.addon, enabled by
+ADDONS below) registers the components and brings their settings from here to any crawler it
+is enabled in. The crawl runner layers per-source and command-line values over these defaults.
 """
 
 BOT_NAME = "newshub"
@@ -42,35 +45,19 @@ DEFAULT_REQUEST_HEADERS = {
 COOKIES_ENABLED = True
 # Scrapy's HTTP cache would hide what the server sent; archives must not read from it.
 HTTPCACHE_ENABLED = False
-# Breadth-first order: listings first, so discovery beats deep pagination.
+# Breadth-first order: listings first, so discovery beats deep pagination (Scrapy's default
+# memory queue is LIFO; newshub sets no JOBDIR, so no disk queue is ever used).
 DEPTH_PRIORITY = 1
-SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 # Twisted's asyncio reactor, so pipelines can hand blocking work to threads with asyncio.
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 # Scrapy log level; `newshub crawl` writes the log to <data>/logs/SOURCE-RUN.log unless -v.
 LOG_LEVEL = "INFO"
-# Stable request fingerprints across Scrapy versions.
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 
-DOWNLOADER_MIDDLEWARES = {
-    # Writes every exchange to WARC before decompression (590) and redirects (600) touch it.
-    "crawler.middlewares.warc.WarcCaptureMiddleware": 950,
-    # Conditional GETs for archived articles; after DownloaderStats (850) counts a 304.
-    "crawler.middlewares.conditional.ConditionalRequestMiddleware": 800,
-}
-SPIDER_MIDDLEWARES = {
-    # Holds back links to archived, unchanged articles before the duplicate filter sees them.
-    "crawler.middlewares.incremental.IncrementalMiddleware": 100,
-    # Asks for the stylesheets, scripts, images and fonts archived pages need to replay.
-    "crawler.middlewares.requisites.RequisitesMiddleware": 950,
-}
-ITEM_PIPELINES = {
-    "pipelines.database_pipeline.DatabasePipeline": 800,
-}
-EXTENSIONS = {
-    "crawler.extensions.progress.ProgressLine": 500,
-}
+# newshub's components (crawler.addon): WARC capture, conditional GETs, incremental recrawls,
+# page requisites, the off-site filter by host, scheme and port, the database pipeline and the
+# progress line. Each switches itself off by its setting below (*_ENABLED, or an empty DB_URL).
+ADDONS = {"crawler.addon.NewshubAddon": 0}
 
 # --- WARC capture (crawler.middlewares.warc, pipelines.warc.writer) ---
 # Write WARC files at all.

@@ -86,7 +86,11 @@ def is_denied(url: str) -> bool:
 
 
 def on_domains(url: str, domains: Iterable[str]) -> bool:
-    """True when the URL's host is one of the domains or a subdomain of one."""
+    """True when the URL's host is one of the domains or a subdomain of one.
+
+    Ours, not scrapy.utils.url.url_is_from_any_domain: that one compares the whole netloc, so
+    any URL with a port (127.0.0.1:8080) would be on none of the domains.
+    """
     host = (urlsplit(url).hostname or "").lower()
     return any(host == d or host.endswith("." + d) for d in (d.lower() for d in domains))
 

@@ -199,7 +199,7 @@ class _Copier:
 
 def references(stream: BinaryIO, offset: int) -> list[str]:
     """Absolute URLs of the requisites an archived HTML page or stylesheet references."""
-    from crawler.middlewares.requisites import css_references, html_references
+    from crawler.references import css_references, html_references
 
     stream.seek(offset)
     record = next(iter(ArchiveIterator(stream)), None)

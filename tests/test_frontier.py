@@ -53,6 +53,51 @@ def frontier_prefix() -> Iterator[str]:
         client.close()
 
 
+_WAKE = """
+import scrapy
+from scrapy import signals
+from scrapy.crawler import CrawlerProcess
+
+from crawler.frontier import wake_engine
+
+woken = []
+
+
+class Idle(scrapy.Spider):
+    name = "idle"
+
+    async def start(self):
+        return
+        yield
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.idle, signals.spider_idle)
+        return spider
+
+    def idle(self):
+        woken.append(wake_engine(self.crawler))
+
+
+process = CrawlerProcess({"TELNETCONSOLE_ENABLED": False, "LOG_LEVEL": "ERROR"})
+process.crawl(Idle)
+process.start()
+print("woken", woken)
+"""
+
+
+def test_wake_engine_reaches_the_private_scrapy_api_it_needs() -> None:
+    """wake_engine uses `engine._slot.nextcall`, which Scrapy may rename in any release: this
+    fails then (an AttributeError in the idle handler), instead of the frontier polling slowly."""
+    root = Path(__file__).resolve().parents[1]
+    run = subprocess.run(
+        [sys.executable, "-c", _WAKE], cwd=root, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split("\n")[-2] == "woken [True]", run.stdout + run.stderr
+
+
 def test_frontier_is_off_unless_configured() -> None:
     paths = resolve_paths({"NEWSHUB_DATA_DIR": "d"})
     assert (paths.frontier_url, paths.frontier_prefix) == (None, "newshub")

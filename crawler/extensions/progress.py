@@ -32,7 +32,6 @@ class ProgressLine:
         settings = crawler.settings
         if not settings.getbool("PROGRESS_ENABLED") or not sys.stderr.isatty():
             raise NotConfigured
-        assert crawler.stats is not None
         extension = cls(crawler.stats, settings.getfloat("PROGRESS_INTERVAL"), sys.stderr)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)

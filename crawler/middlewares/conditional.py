@@ -7,6 +7,8 @@ only ends the request, with no re-extraction, and the article's last_seen is bum
 leave their validators for next time. Both are written back in a thread at spider close.
 
 At 800 it runs after DownloaderStats (850) counted the response and before redirects (600).
+It owns the crawl's RecrawlState; the incremental spider middleware finds it through
+`crawler.get_downloader_middleware` and reads the same state.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from crawler.recrawl_policy import RecrawlState
-from pipelines.db.engine import make_engine
-from pipelines.db.known_articles import Known, load_known, write_back
+from pipelines.db.engine import with_engine
+from pipelines.db.known_articles import load_known, write_back
 
 if TYPE_CHECKING:
     from typing import Self
@@ -40,11 +42,11 @@ _CONDITIONAL_HEADERS = (b"If-None-Match", b"If-Modified-Since")
 class ConditionalRequestMiddleware:
     """Conditional GETs for archived articles; a 304 means 'seen, unchanged'."""
 
-    def __init__(self, crawler: Crawler, url: str, source_id: int | None = None) -> None:
+    def __init__(self, crawler: Crawler, url: str, source_id: int | None) -> None:
         self.crawler = crawler
         self.url = url
         self.source_id = source_id
-        self.state = RecrawlState.of(crawler)
+        self.state = RecrawlState()
         # What this run learned, written back at close: (url, etag, last_modified), (url, when).
         self.validators: list[tuple[str, str | None, str | None]] = []
         self.not_modified: list[tuple[str, datetime]] = []
@@ -52,7 +54,7 @@ class ConditionalRequestMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        if not settings.getbool("CONDITIONAL_ENABLED", True):
+        if not settings.getbool("CONDITIONAL_ENABLED"):
             raise NotConfigured("CONDITIONAL_ENABLED is off")
         if not settings.get("DB_URL"):
             raise NotConfigured("DB_URL is empty: nothing archived to compare with")
@@ -64,12 +66,12 @@ class ConditionalRequestMiddleware:
     async def spider_opened(self, spider: Spider) -> None:
         name = getattr(getattr(spider, "source", None), "name", None) or spider.name
         try:
-            known = await asyncio.to_thread(self._load, name)
+            known = await asyncio.to_thread(with_engine, self.url, load_known, self.source_id, name)
         except Exception as exc:  # an optimization only: crawl on, fetching everything
             logger.warning("recrawl: cannot read the archived articles (%s)", exc)
             return
         self.state.known = known
-        self._stats_set("newshub/recrawl/known", len(known.articles))
+        self.crawler.stats.set_value("newshub/recrawl/known", len(known.articles))
 
     def process_request(self, request: Request) -> None:
         validated = request.meta.get(VALIDATED)
@@ -91,7 +93,7 @@ class ConditionalRequestMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status == 304 and request.meta.get(VALIDATED) == request.url:
             self.not_modified.append((request.url, datetime.now(UTC)))
-            self._stats_inc("newshub/recrawl/not_modified")
+            self.crawler.stats.inc_value("newshub/recrawl/not_modified")
             raise IgnoreRequest(f"not modified since archived: {request.url}")
         if response.status == 200 and request.method == "GET":
             etag = _header(response, b"ETag")
@@ -107,36 +109,11 @@ class ConditionalRequestMiddleware:
         validators, self.validators = self.validators, []
         not_modified, self.not_modified = self.not_modified, []
         try:
-            await asyncio.to_thread(self._write, source_id, validators, not_modified)
+            await asyncio.to_thread(
+                with_engine, self.url, write_back, source_id, validators, not_modified
+            )
         except Exception as exc:  # the archive is complete without them; next run refetches
             logger.warning("recrawl: cannot store validators and last_seen (%s)", exc)
-
-    def _load(self, source_name: str) -> Known:
-        engine = make_engine(self.url)
-        try:
-            return load_known(engine, self.source_id, source_name)
-        finally:
-            engine.dispose()
-
-    def _write(
-        self,
-        source_id: int,
-        validators: list[tuple[str, str | None, str | None]],
-        not_modified: list[tuple[str, datetime]],
-    ) -> None:
-        engine = make_engine(self.url)
-        try:
-            write_back(engine, source_id, validators, not_modified)
-        finally:
-            engine.dispose()
-
-    def _stats_inc(self, key: str) -> None:
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(key)
-
-    def _stats_set(self, key: str, value: int) -> None:
-        if self.crawler.stats is not None:
-            self.crawler.stats.set_value(key, value)
 
 
 def _header(response: Response, name: bytes) -> str | None:

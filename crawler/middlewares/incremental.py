@@ -9,20 +9,29 @@ pass later from a sitemap entry whose lastmod says the article changed.
 A listing's next pages are not followed from a page whose article links are all archived and
 unchanged, once the source has had a complete crawl (so an interrupted first crawl is resumed
 in full). Requests of page requisites (CSS, images) are not looked at.
+
+What is archived comes from the conditional downloader middleware, which loads it at spider
+open: this middleware finds it with `crawler.get_downloader_middleware` once the engine exists.
+A page's links to other sites (by the off-site middleware's own check) and links it already
+let through this run (menus, "latest posts" widgets) are passed on uncounted: they say nothing
+about what a listing page holds, and the off-site and duplicate filters drop them.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request, signals
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.exceptions import NotConfigured
 
 from crawler.items import ArticleItem
+from crawler.middlewares.conditional import ConditionalRequestMiddleware
 from crawler.recrawl_policy import RecrawlPolicy, RecrawlState, listing_root
 from crawler.urls import looks_like_article, page_number
 
@@ -32,6 +41,8 @@ if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
@@ -46,35 +57,48 @@ class _Page:
 class IncrementalMiddleware:
     """Holds back requests for archived, unchanged articles and needless listing pages."""
 
-    def __init__(
-        self, crawler: Crawler, policy: RecrawlPolicy, *, stop_pagination: bool = True
-    ) -> None:
+    def __init__(self, crawler: Crawler, policy: RecrawlPolicy, *, stop_pagination: bool) -> None:
         self.crawler = crawler
         self.policy = policy
         self.stop_pagination = stop_pagination
-        self.state = RecrawlState.of(crawler)
+        # The conditional middleware's, from spider open on; until then nothing is archived.
+        self.state = RecrawlState()
+        self.offsite: OffsiteMiddleware | None = None
+        # URLs of pages and articles let through this run, and why archived ones were.
+        self.passed: set[str] = set()
         self.reasons: dict[str, str] = {}
         self.clock = lambda: datetime.now(UTC)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        if not settings.getbool("INCREMENTAL_ENABLED", True):
+        if not settings.getbool("INCREMENTAL_ENABLED"):
             raise NotConfigured("INCREMENTAL_ENABLED is off")
-        if not settings.getbool("CONDITIONAL_ENABLED", True) or not settings.get("DB_URL"):
+        if not settings.getbool("CONDITIONAL_ENABLED") or not settings.get("DB_URL"):
             raise NotConfigured("the conditional middleware loads what is archived; it is off")
         policy = RecrawlPolicy(
-            recheck_days=settings.getfloat("INCREMENTAL_RECHECK_DAYS", 3.0),
-            recheck_interval=settings.getfloat("INCREMENTAL_RECHECK_INTERVAL", 3600.0),
-            recheck_old_days=settings.getfloat("INCREMENTAL_RECHECK_OLD_DAYS", 30.0),
+            recheck_days=settings.getfloat("INCREMENTAL_RECHECK_DAYS"),
+            recheck_interval=settings.getfloat("INCREMENTAL_RECHECK_INTERVAL"),
+            recheck_old_days=settings.getfloat("INCREMENTAL_RECHECK_OLD_DAYS"),
         )
         middleware = cls(
-            crawler,
-            policy,
-            stop_pagination=settings.getbool("INCREMENTAL_STOP_PAGINATION", True),
+            crawler, policy, stop_pagination=settings.getbool("INCREMENTAL_STOP_PAGINATION")
         )
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
+
+    def spider_opened(self, spider: Spider) -> None:
+        """Share the conditional middleware's state and the off-site middleware's check (the
+        engine, and so they, exist by now)."""
+        self.offsite = self.crawler.get_downloader_middleware(OffsiteMiddleware)
+        conditional = self.crawler.get_downloader_middleware(ConditionalRequestMiddleware)
+        if conditional is None:
+            logger.warning(
+                "recrawl: ConditionalRequestMiddleware is not enabled; nothing held back"
+            )
+            return
+        self.state = conditional.state
 
     async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any]
@@ -93,30 +117,35 @@ class IncrementalMiddleware:
                     continue
             yield entry
         if next_pages and self._listing_exhausted(page):
-            self._inc("newshub/recrawl/pagination_stopped")
+            self.crawler.stats.inc_value("newshub/recrawl/pagination_stopped")
             return
         for request in next_pages:
             yield request
 
     def _wanted(self, request: Request, page: _Page, now: datetime) -> bool:
         url = request.url
+        if url in self.passed or not self._on_site(request):
+            return True  # uncounted: the duplicate or the off-site filter has the last word
         known = self.state.known.articles.get(url)
         if known is None:
             if looks_like_article(url):
                 page.links += 1
                 page.fresh = True
+            self.passed.add(url)
             return True
         page.links += 1
         reason = self.policy.reason(url, known, request.meta.get("lastmod"), now)
         if reason is None:
             self.state.dropped.add(url)
-            release = getattr(self.crawler.spider, "release", None)
-            if release is not None:  # the hub spider yields a URL once unless told otherwise
-                release(url)
             return False
         page.fresh = page.fresh or reason == "changed"
         self.reasons.setdefault(url, reason)
+        self.passed.add(url)
         return True
+
+    def _on_site(self, request: Request) -> bool:
+        spider = self.crawler.spider
+        return self.offsite is None or spider is None or self.offsite.should_follow(request, spider)
 
     def _is_next_page(self, request: Request, response: Response) -> bool:
         return page_number(request.url) > page_number(response.url) and listing_root(
@@ -134,14 +163,6 @@ class IncrementalMiddleware:
         )
 
     def spider_closed(self, spider: Spider) -> None:
-        self._set("newshub/recrawl/skipped", self.state.skipped)
+        self.crawler.stats.set_value("newshub/recrawl/skipped", self.state.skipped)
         for reason, count in Counter(self.reasons.values()).items():
-            self._set(f"newshub/recrawl/refetched/{reason}", count)
-
-    def _inc(self, key: str) -> None:
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(key)
-
-    def _set(self, key: str, value: int) -> None:
-        if self.crawler.stats is not None:
-            self.crawler.stats.set_value(key, value)
+            self.crawler.stats.set_value(f"newshub/recrawl/refetched/{reason}", count)

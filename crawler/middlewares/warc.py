@@ -24,6 +24,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from crawler.signals import capture_archived
+from pipelines.db.engine import with_engine
 from pipelines.warc.dedup import (
     DigestIndex,
     content_coding,
@@ -107,35 +108,34 @@ class WarcCaptureMiddleware:
         directory: str,
         prefix: str,
         *,
-        max_size: int = 1_000_000_000,
-        compress_level: int = 6,
-        warcinfo: dict[str, str] | None = None,
-        stats: StatsCollector | None = None,
-        signals: SignalManager | None = None,
-        clock: Callable[[], datetime] | None = None,
-        digests: DigestIndex | None = None,
-        dedup_min_size: int = 256,
+        max_size: int,
+        compress_level: int,
+        warcinfo: dict[str, str],
+        stats: StatsCollector,
+        signals: SignalManager,
+        digests: DigestIndex | None,
+        dedup_min_size: int,
+        history: tuple[str, int] | None,
     ) -> None:
         self.directory = directory
         self.prefix = prefix
         self.max_size = max_size
         self.compress_level = compress_level
-        self.warcinfo = dict(warcinfo or {})
+        self.warcinfo = warcinfo
         self.stats = stats
         self.signals = signals
-        self.clock = clock or (lambda: datetime.now(UTC))
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.writer: WarcWriter | None = None
         self.spider: Spider | None = None
         # Payloads archived so far (None: no dedup); history is (database URL, source id).
         self.digests = digests
         self.dedup_min_size = dedup_min_size
-        self.history: tuple[str, int] | None = None
+        self.history = history
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
         settings = crawler.settings
-        # Listing the middleware is asking for it: on unless WARC_ENABLED says otherwise.
-        if not settings.getbool("WARC_ENABLED", True):
+        if not settings.getbool("WARC_ENABLED"):
             raise NotConfigured("WARC_ENABLED is off")
         warcinfo = {
             "operator": settings.get("WARC_OPERATOR") or "",
@@ -143,22 +143,24 @@ class WarcCaptureMiddleware:
             "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
             "http-header-user-agent": settings.get("USER_AGENT") or "",
         }
+        dedup = settings.getbool("WARC_DEDUP_ENABLED")
+        history = None
+        if dedup and settings.get("DB_URL"):
+            history = (settings["DB_URL"], settings.getint("DB_SOURCE_ID"))
         middleware = cls(
-            settings.get("WARC_DIR") or "data/warcs",
-            settings.get("WARC_PREFIX") or "newshub",
-            max_size=settings.getint("WARC_MAX_SIZE", 1_000_000_000),
-            compress_level=settings.getint("WARC_COMPRESS_LEVEL", 6),
+            settings["WARC_DIR"],
+            settings["WARC_PREFIX"],
+            max_size=settings.getint("WARC_MAX_SIZE"),
+            compress_level=settings.getint("WARC_COMPRESS_LEVEL"),
             warcinfo=warcinfo,
             stats=crawler.stats,
             signals=crawler.signals,
+            digests=DigestIndex(settings.getint("WARC_DEDUP_MAX_ENTRIES")) if dedup else None,
+            dedup_min_size=settings.getint("WARC_DEDUP_MIN_SIZE"),
+            history=history,
         )
-        # Off unless the project settings ask for it (Scrapy's own defaults lack the key).
-        if settings.getbool("WARC_DEDUP_ENABLED", False):
-            middleware.digests = DigestIndex(settings.getint("WARC_DEDUP_MAX_ENTRIES", 200_000))
-            middleware.dedup_min_size = settings.getint("WARC_DEDUP_MIN_SIZE", 256)
-            if settings.get("DB_URL"):
-                middleware.history = (settings["DB_URL"], settings.getint("DB_SOURCE_ID"))
-                crawler.signals.connect(middleware.load_history, signal=signals.spider_opened)
+        if history is not None:
+            crawler.signals.connect(middleware.load_history, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
@@ -186,12 +188,13 @@ class WarcCaptureMiddleware:
         if not source:
             return
         try:
-            loaded = await asyncio.to_thread(_load_digests, url, source, self.digests.max_entries)
+            loaded = await asyncio.to_thread(
+                with_engine, url, load_digest_index, source, self.digests.max_entries
+            )
         except Exception as exc:  # dedup is an optimization: crawl on, storing in full
             logger.warning("WARC dedup: could not read earlier digests (%s)", exc)
             return
-        if self.stats is not None:
-            self.stats.set_value("warc/dedup_index_loaded", len(loaded))
+        self.stats.set_value("warc/dedup_index_loaded", len(loaded))
         self.digests.merge_older(loaded)
 
     def spider_closed(self, spider: Spider) -> None:
@@ -200,8 +203,7 @@ class WarcCaptureMiddleware:
             return
         writer.close()
         self._update_stats(writer)
-        if self.stats is not None:
-            self.stats.set_value("newshub/warc_files", list(writer.files))
+        self.stats.set_value("newshub/warc_files", list(writer.files))
         logger.info("WARC files written: %s", ", ".join(writer.files) or "none")
 
     def process_response(self, request: Request, response: Response) -> Response:
@@ -220,8 +222,7 @@ class WarcCaptureMiddleware:
         except Exception:
             # An archive that silently drops records is worse than a failed run.
             logger.exception("Could not write %s to WARC in %s", response.url, self.directory)
-            if self.stats is not None:
-                self.stats.inc_value("warc/errors")
+            self.stats.inc_value("warc/errors")
             raise
         request.meta["warc_record_id"] = record.record_id
         if self.digests is not None and key is not None and original is None:
@@ -229,12 +230,11 @@ class WarcCaptureMiddleware:
                 record.target_uri, record.date, record.record_id, record.payload_digest
             )
             self.digests.add(key, target, len(exchange.body))
-        if self.stats is not None:
-            self.stats.inc_value("warc/records")
-            if original is not None:
-                self.stats.inc_value("warc/revisits")
-                self.stats.inc_value("warc/dedup_bytes_saved", len(exchange.body))
-            self._update_stats(self.writer)
+        self.stats.inc_value("warc/records")
+        if original is not None:
+            self.stats.inc_value("warc/revisits")
+            self.stats.inc_value("warc/dedup_bytes_saved", len(exchange.body))
+        self._update_stats(self.writer)
         content_type = response.headers.get(b"Content-Type")
         capture = record.capture(
             status=exchange.status,
@@ -243,10 +243,7 @@ class WarcCaptureMiddleware:
         )
         if self.digests is not None:
             capture["dedup_key"] = key
-        if self.signals is not None:
-            self.signals.send_catch_log(
-                signal=capture_archived, capture=capture, spider=self.spider
-            )
+        self.signals.send_catch_log(signal=capture_archived, capture=capture, spider=self.spider)
         return response
 
     def _dedup(self, exchange: HttpExchange) -> tuple[str | None, RevisitTarget | None]:
@@ -270,20 +267,8 @@ class WarcCaptureMiddleware:
                 result.records,
                 result.dropped_bytes,
             )
-            if self.stats is not None:
-                self.stats.inc_value(f"warc/recovery/{result.action}")
+            self.stats.inc_value(f"warc/recovery/{result.action}")
 
     def _update_stats(self, writer: WarcWriter) -> None:
-        if self.stats is not None:
-            self.stats.set_value("warc/bytes_written", writer.bytes_written)
-            self.stats.set_value("warc/files", len(writer.files))
-
-
-def _load_digests(url: str, source: int | str, max_entries: int) -> DigestIndex:
-    from pipelines.db.engine import make_engine
-
-    engine = make_engine(url)
-    try:
-        return load_digest_index(engine, source, max_entries)
-    finally:
-        engine.dispose()
+        self.stats.set_value("warc/bytes_written", writer.bytes_written)
+        self.stats.set_value("warc/files", len(writer.files))

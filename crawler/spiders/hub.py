@@ -3,6 +3,10 @@
 Discovery starts from the home page, robots.txt `Sitemap:` lines, configured sitemaps and
 feeds, and the feeds the home page announces; category, tag and paginated listing pages are
 followed within limits. Whether a page is an article is decided from the page itself.
+
+Links are not checked here for being on site or already requested: Scrapy's off-site filter
+(crawler.middlewares.offsite: host, scheme and port of the home) and its duplicate filter (or
+crawler.frontier's, shared by several workers) drop them when they are scheduled.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from crawler.config import Source, adhoc_source
 from crawler.discovery import feed_links, page_kind, parse_feed, parse_sitemap, robots_sitemaps
 from crawler.extraction import SiteRules, extract
 from crawler.items import ArticleItem
-from crawler.urls import clean_url, is_denied, looks_like_article, on_domains, page_number
+from crawler.urls import clean_url, is_denied, looks_like_article, page_number
 
 if TYPE_CHECKING:
     from typing import Self
@@ -40,6 +44,10 @@ DISCOVERY_PRIORITY = 20
 
 class HubSpider(scrapy.Spider):
     name = "hub"
+    # Set from the settings by from_crawler (HUB_MAX_LISTING_PAGES, HUB_TRACKING_PARAMS, ...).
+    max_listing_pages: int
+    tracking_params: list[str]
+    obey_robots: bool
 
     def __init__(self, source: Source | None = None, home: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
@@ -51,15 +59,8 @@ class HubSpider(scrapy.Spider):
         self.allowed_domains = list(source.domains)
         self.rules = SiteRules.from_mapping(source.rules) if source.rules else None
         self.max_articles = source.max_articles
-        self.max_listing_pages = 50
-        self.tracking_params: list[str] = []
         self.articles_seen = 0
         self.seed_error: str | None = None
-        self.obey_robots = True
-        # URLs this process already requested: most links on a hub page repeat (menus,
-        # related posts), and skipping them here saves building and fingerprinting a Request.
-        # Scrapy's dupefilter (or crawler.frontier's, shared by many workers) stays the authority.
-        self.requested: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -93,14 +94,13 @@ class HubSpider(scrapy.Spider):
         """Read `Sitemap:` lines from the robots.txt that RobotsTxtMiddleware fetched.
 
         Saves a second fetch of robots.txt per crawl; the middleware's request is marked
-        `dont_obey_robotstxt` and never reaches a spider callback.
+        `dont_obey_robotstxt` and never reaches a spider callback. Sitemaps an off-site host's
+        robots.txt (a CDN's) names are dropped by the off-site filter like any other request.
         """
         if (
             not request.meta.get("dont_obey_robotstxt")
             or urlsplit(request.url).path != "/robots.txt"
         ):
-            return
-        if not on_domains(request.url, self.allowed_domains):
             return
         for sitemap_request in self.parse_robots(response):
             self.crawler.engine.crawl(sitemap_request)
@@ -175,14 +175,12 @@ class HubSpider(scrapy.Spider):
     def _follow(
         self, url: str, referrer: Response, *, lastmod: datetime | None = None
     ) -> scrapy.Request | None:
-        """A request for a same-site page worth fetching, or None."""
+        """A request for a page worth fetching, or None."""
         if self.max_articles and self.articles_seen >= self.max_articles:
             return None
-        if is_denied(url) or not on_domains(url, self.allowed_domains):
+        if is_denied(url):
             return None
         url = clean_url(url, self.tracking_params)
-        if url in self.requested:
-            return None
         if self.max_listing_pages and page_number(url) > self.max_listing_pages:
             return None
         priority = ARTICLE_PRIORITY if looks_like_article(url) else 0
@@ -191,14 +189,8 @@ class HubSpider(scrapy.Spider):
             request.meta["lastmod"] = lastmod
         return request
 
-    def release(self, url: str) -> None:
-        """Let a later link to url through again: a middleware held this request back (an
-        archived article without a date), and a sitemap entry may yet say it changed."""
-        self.requested.discard(url)
-
     def _request(
         self, url: str, callback: Any, referrer: Response | str, priority: int = 0
     ) -> scrapy.Request:
         hops = referrer if isinstance(referrer, str) else referrer.meta.get("hops", "") + "L"
-        self.requested.add(url)
         return scrapy.Request(url, callback=callback, priority=priority, meta={"hops": hops})

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -40,6 +41,25 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # psycopg 3 is the driver we ship; plain postgresql:// URLs should just work.
         parsed = parsed.set(drivername="postgresql+psycopg")
     return create_engine(parsed, **kwargs)
+
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def with_engine(
+    url: str, work: Callable[Concatenate[Engine, _P], _T], *args: _P.args, **kwargs: _P.kwargs
+) -> _T:
+    """work(engine, *args, **kwargs) on an engine of its own, disposed of afterwards. Blocking.
+
+    For crawl components that read or write once at spider open or close, in a thread
+    (`await asyncio.to_thread(with_engine, url, work, ...)`): nothing is left open while crawling.
+    """
+    engine = make_engine(url)
+    try:
+        return work(engine, *args, **kwargs)
+    finally:
+        engine.dispose()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from crawler import settings as defaults
 from pipelines.db.models import Capture, SourceRow
 from pipelines.warc.records import HttpExchange, RevisitTarget
 
@@ -86,7 +87,7 @@ def dedup_key(body: bytes, coding: str) -> str:
 class DigestIndex:
     """dedup_key -> the newest archived response with that payload; least recent drops first."""
 
-    def __init__(self, max_entries: int = 200_000) -> None:
+    def __init__(self, max_entries: int = defaults.WARC_DEDUP_MAX_ENTRIES) -> None:
         self.max_entries = max_entries
         self._entries: OrderedDict[str, tuple[RevisitTarget, int]] = OrderedDict()
 
@@ -136,7 +137,9 @@ def revisit_target(index: DigestIndex, exchange: HttpExchange, key: str) -> Revi
     return original
 
 
-def load_digest_index(engine: Engine, source: int | str, max_entries: int = 200_000) -> DigestIndex:
+def load_digest_index(
+    engine: Engine, source: int | str, max_entries: int = defaults.WARC_DEDUP_MAX_ENTRIES
+) -> DigestIndex:
     """The newest ``max_entries`` archived responses of a source (by id or name). Blocking."""
     index = DigestIndex(max_entries)
     table = Capture.__table__

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
 from crawler import __version__
+from crawler import settings as defaults
 from pipelines.warc.files import LockedFile, warc_filename
 from pipelines.warc.records import (
     WARC_CONFORMS_TO,
@@ -53,8 +54,8 @@ class WarcWriter:
         directory: str | os.PathLike[str],
         prefix: str,
         *,
-        max_size: int = 1_000_000_000,
-        compress_level: int = 6,
+        max_size: int = defaults.WARC_MAX_SIZE,
+        compress_level: int = defaults.WARC_COMPRESS_LEVEL,
         warcinfo: dict[str, str] | None = None,
         hostname: str | None = None,
         clock: Callable[[], datetime] | None = None,

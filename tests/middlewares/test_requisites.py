@@ -10,24 +10,20 @@ from typing import Any
 
 import pytest
 from parsel import Selector
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, TextResponse
-from scrapy.utils.test import get_crawler
 from sqlalchemy import Engine, insert
 
-from crawler import settings as project_settings
 from crawler.config import Source
-from crawler.middlewares.requisites import (
-    RequisitesMiddleware,
-    css_references,
-    html_references,
-    srcset_urls,
-)
+from crawler.middlewares.requisites import RequisitesMiddleware
+from crawler.references import css_references, html_references, srcset_urls
+from crawler.spiders.hub import HubSpider
 from pipelines.db.models import Capture
 from pipelines.db.runs import ensure_source
 from pipelines.warc.records import HttpExchange
 from pipelines.warc.writer import WarcWriter
+from tests.newshub_crawler import newshub_crawler
 
 ARTICLE = b"""<!doctype html><html><head>
 <base href="http://hub.test/">
@@ -59,21 +55,11 @@ CSS = b"""@import url("reset.css");
 """
 
 
-class HubLike(Spider):
-    """What the middleware reads from the hub spider: allowed_domains and source."""
-
-    name = "hub"
-
-    def __init__(self, source: Source) -> None:
-        super().__init__()
-        self.source = source
-        self.allowed_domains = list(source.domains)
-
-
 def middleware(**settings: Any) -> RequisitesMiddleware:
+    """The middleware of a hub spider (it reads allowed_domains, source, parse_requisite)."""
     source = Source(name="hub", home="http://hub.test/", requisite_domains=("hub-static.test",))
-    crawler = get_crawler(HubLike, settings_dict=settings)
-    crawler.spider = HubLike(source)
+    crawler = newshub_crawler(HubSpider, **settings)
+    crawler.spider = HubSpider(source)
     return RequisitesMiddleware.from_crawler(crawler)
 
 
@@ -134,6 +120,8 @@ def test_css_and_srcset_parsing() -> None:
 
 def test_article_asks_for_same_site_and_extra_domain_requisites_once() -> None:
     mw = middleware()
+    spider = mw.crawler.spider
+    assert isinstance(spider, HubSpider)
     requests = list(mw.process_spider_output(page(), []))
     got = urls(requests)
     assert got[0] == "http://hub.test/wp-content/themes/hub/style.css?ver=6.5"
@@ -144,9 +132,9 @@ def test_article_asks_for_same_site_and_extra_domain_requisites_once() -> None:
     assert len(got) == len(set(got))
     for request in requests:
         assert request.meta["hops"] == "LE" and request.meta["requisite"] is True
-        assert request.callback == mw.parse_requisite and request.priority == 30
+        assert request.callback == spider.parse_requisite and request.priority == 30
         assert request.meta.get("allow_offsite", False) == ("cdn." in request.url)
-    assert list(mw.parse_requisite(page())) == []
+    assert list(spider.parse_requisite(page())) == []
     # A second article with the same theme asks for nothing already asked for.
     again = urls(list(mw.process_spider_output(page("http://hub.test/2026/05/02/y/"), [])))
     assert again == []
@@ -193,7 +181,6 @@ def test_limits_per_page_and_per_run() -> None:
     capped = middleware(REQUISITES_MAX_TOTAL=5)
     assert len(capped.requisites(page())) == 5
     assert capped.requisites(stylesheet("http://hub.test/x.css")) == []
-    assert capped.crawler is not None and capped.crawler.stats is not None
     assert capped.crawler.stats.get_value("newshub/requisites/over_limit") == 2
 
 
@@ -213,9 +200,15 @@ def test_async_spider_output_passes_through_then_adds_requisites() -> None:
 def test_disabled_by_setting_and_registered_in_the_project() -> None:
     with pytest.raises(NotConfigured):
         middleware(REQUISITES_ENABLED=False)
-    name = "crawler.middlewares.requisites.RequisitesMiddleware"
     # Above DepthMiddleware (900): its requests pass Depth, Referer and the offsite filter.
-    assert project_settings.SPIDER_MIDDLEWARES[name] > 900
+    registered = newshub_crawler().settings.getdict("SPIDER_MIDDLEWARES")
+    assert registered[RequisitesMiddleware] > 900
+
+
+def test_off_for_a_spider_without_a_requisite_callback() -> None:
+    """Requisite requests need a spider method as callback to survive serialization."""
+    with pytest.raises(NotConfigured, match="parse_requisite"):
+        RequisitesMiddleware.from_crawler(newshub_crawler())
 
 
 def capture(
@@ -282,7 +275,7 @@ def test_a_recrawl_asks_only_for_requisites_not_archived_recently(
 
     def asked(**settings: Any) -> list[str]:
         mw = middleware(DB_URL=database, WARC_DIR=str(tmp_path), **settings)
-        assert mw.crawler is not None and mw.crawler.spider is not None
+        assert mw.crawler.spider is not None
         asyncio.run(mw.spider_opened(mw.crawler.spider))
         got = urls(mw.requisites(page()))
         stats = mw.crawler.stats
@@ -311,10 +304,8 @@ def test_requests_survive_serialization_with_the_hub_spider() -> None:
     """Disk queues and a shared Redis frontier store callbacks by name: it must be a spider's."""
     from scrapy.utils.request import request_from_dict
 
-    from crawler.spiders.hub import HubSpider
-
     source = Source(name="hub", home="http://hub.test/")
-    crawler = get_crawler(HubSpider, settings_dict={"DB_URL": ""})
+    crawler = newshub_crawler(HubSpider)
     crawler.spider = spider = HubSpider(source)
     mw = RequisitesMiddleware.from_crawler(crawler)
     requests = list(mw.process_spider_output(page(), []))

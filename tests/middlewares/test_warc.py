@@ -20,11 +20,11 @@ from scrapy import Request, Spider, signals
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Response
-from scrapy.utils.test import get_crawler
 
 from crawler.middlewares.warc import WarcCaptureMiddleware
 from crawler.signals import capture_archived
 from pipelines.warc.recover import iter_records
+from tests.newshub_crawler import newshub_crawler
 
 HTML = b"<!doctype html><title>Hub</title>" + b"<p>Breaking news.</p>" * 200
 GZ = gzip.compress(HTML, mtime=0)
@@ -54,10 +54,11 @@ class Harness:
             "WARC_OPERATOR": "ops@example.org",
             "WARC_RUN_ID": "run-1",
             "USER_AGENT": "newshub-test",
+            "WARC_DEDUP_ENABLED": False,  # tests/pipelines/warc/test_dedup.py covers it
             **settings,
         }
         self.directory = directory
-        self.crawler = get_crawler(Spider, settings_dict=values)
+        self.crawler = newshub_crawler(Spider, **values)
         self.middleware = WarcCaptureMiddleware.from_crawler(self.crawler)
         self.spider = Spider(name="hub")
         self.captures: list[tuple[dict[str, Any], Spider]] = []
@@ -112,7 +113,7 @@ def by_type(records: list, record_type: str) -> list:
 
 
 def test_disabled_by_setting(tmp_path: Path) -> None:
-    crawler = get_crawler(Spider, settings_dict={"WARC_ENABLED": False})
+    crawler = newshub_crawler(Spider, WARC_ENABLED=False)
     with pytest.raises(NotConfigured):
         WarcCaptureMiddleware.from_crawler(crawler)
 
@@ -304,7 +305,9 @@ class Site(scrapy.Spider):
             yield response.follow(href)
 
 process = CrawlerProcess(settings={
-    "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.warc.WarcCaptureMiddleware": 950},
+    "ADDONS": {"crawler.addon.NewshubAddon": 0},
+    "DB_URL": "",
+    "WARC_DEDUP_ENABLED": False,
     "WARC_DIR": warc_dir,
     "WARC_PREFIX": "site",
     "ROBOTSTXT_OBEY": obey,

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from scrapy import Request, Spider
 from scrapy.http import HtmlResponse
-from scrapy.utils.test import get_crawler
 from sqlalchemy import Engine, insert
 
 from crawler.config import Source
@@ -34,6 +33,7 @@ from pipelines.warc.records import REVISIT_PROFILE, RevisitTarget
 from pipelines.warc.recover import iter_records
 from pipelines.warc.writer import WarcWriter
 from tests.newshub_archive.sample_archive import exchange
+from tests.newshub_crawler import newshub_crawler
 
 # Hex digests: a page that gzip cannot shrink below WARC_DEDUP_MIN_SIZE.
 PAGE = b"<!doctype html><title>Hub</title>" + b"".join(
@@ -163,9 +163,7 @@ def response(url: str, body: bytes, **headers: str) -> HtmlResponse:
 
 
 def test_middleware_writes_revisits_for_repeated_payloads(tmp_path: Path) -> None:
-    crawler = get_crawler(
-        Spider, settings_dict={"WARC_DIR": str(tmp_path), "WARC_DEDUP_ENABLED": True}
-    )
+    crawler = newshub_crawler(Spider, WARC_DIR=str(tmp_path), WARC_DEDUP_ENABLED=True)
     middleware = WarcCaptureMiddleware.from_crawler(crawler)
     captures: list[dict] = []
 
@@ -201,8 +199,8 @@ def test_middleware_writes_revisits_for_repeated_payloads(tmp_path: Path) -> Non
     ] * 2
 
 
-def test_dedup_is_off_without_the_project_setting(tmp_path: Path) -> None:
-    crawler = get_crawler(Spider, settings_dict={"WARC_DIR": str(tmp_path)})
+def test_dedup_is_off_when_the_setting_is_off(tmp_path: Path) -> None:
+    crawler = newshub_crawler(Spider, WARC_DIR=str(tmp_path), WARC_DEDUP_ENABLED=False)
     assert WarcCaptureMiddleware.from_crawler(crawler).digests is None
 
 

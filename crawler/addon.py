@@ -1,0 +1,76 @@
+"""newshub's Scrapy add-on: enables its components, each at the place it needs in Scrapy's chains.
+
+``ADDONS`` in crawler/settings.py turns it on for `newshub crawl` and for `scrapy crawl hub`;
+any Scrapy project can list it too. The settings newshub's components read (WARC_*, DB_*,
+REQUISITES_*, ...) are written once, in crawler/settings.py, and read there without fallbacks;
+the add-on sets them at Scrapy's "addon" priority, so a project or a spider that enables it
+gets them, and anything the project, spider or command line says wins. Each component switches
+itself off with NotConfigured when its setting says so.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
+
+from crawler import settings as newshub_settings
+from crawler.extensions.progress import ProgressLine
+from crawler.middlewares.conditional import ConditionalRequestMiddleware
+from crawler.middlewares.incremental import IncrementalMiddleware
+from crawler.middlewares.offsite import HomeOffsiteMiddleware
+from crawler.middlewares.requisites import RequisitesMiddleware
+from crawler.middlewares.warc import WarcCaptureMiddleware
+from pipelines.database_pipeline import DatabasePipeline
+
+if TYPE_CHECKING:
+    from scrapy.settings import Settings
+
+DOWNLOADER_MIDDLEWARES = {
+    # Writes every exchange to WARC before decompression (590) and redirects (600) touch it.
+    WarcCaptureMiddleware: 950,
+    # Conditional GETs for archived articles; after DownloaderStats (850) counts a 304.
+    ConditionalRequestMiddleware: 800,
+}
+SPIDER_MIDDLEWARES = {
+    # Holds back links to archived, unchanged articles before the duplicate filter sees them.
+    IncrementalMiddleware: 100,
+    # Asks for the stylesheets, scripts, images and fonts archived pages need to replay; above
+    # DepthMiddleware (900), so its requests pass Depth, Referer and the off-site filter.
+    RequisitesMiddleware: 950,
+}
+ITEM_PIPELINES = {DatabasePipeline: 800}
+EXTENSIONS = {ProgressLine: 500}
+# The settings of newshub's own components, by prefix (the others in crawler/settings.py are
+# Scrapy's, or the scheduler daemon's, and stay the project's business).
+COMPONENT_SETTINGS = (
+    "WARC_",
+    "DB_",
+    "REQUISITES_",
+    "CONDITIONAL_",
+    "INCREMENTAL_",
+    "HUB_",
+    "PROGRESS_",
+    "FRONTIER_",
+)
+
+
+class NewshubAddon:
+    """Registers newshub's middlewares, pipeline and extension; Scrapy's off-site filter becomes
+    HomeOffsiteMiddleware (same host, scheme and port as the source's home)."""
+
+    def update_settings(self, settings: Settings) -> None:
+        for name, value in vars(newshub_settings).items():
+            if name.startswith(COMPONENT_SETTINGS):
+                settings.set(name, value, priority="addon")
+        for name, components in (
+            ("DOWNLOADER_MIDDLEWARES", DOWNLOADER_MIDDLEWARES),
+            ("SPIDER_MIDDLEWARES", SPIDER_MIDDLEWARES),
+            ("ITEM_PIPELINES", ITEM_PIPELINES),
+            ("EXTENSIONS", EXTENSIONS),
+        ):
+            for component, priority in components.items():
+                settings.setdefault_in_component_priority_dict(name, component, priority)
+        settings.replace_in_component_priority_dict(
+            "DOWNLOADER_MIDDLEWARES_BASE", OffsiteMiddleware, HomeOffsiteMiddleware
+        )
