@@ -17,11 +17,11 @@ from typing import BinaryIO
 from urllib.parse import urldefrag, urljoin
 
 from sqlalchemy import Connection, Engine, select
-from warcio.archiveiterator import ArchiveIterator
 
 from newshub_archive.selection import ArticleFilter
 from pipelines.db.models import ArticleRow, ArticleVersion, Capture
 from pipelines.warc.members import read_member
+from pipelines.warc.reading import record_at
 
 BATCH = 1000
 # Decoded bytes of a page or stylesheet read to find its requisites.
@@ -201,8 +201,7 @@ def references(stream: BinaryIO, offset: int) -> list[str]:
     """Absolute URLs of the requisites an archived HTML page or stylesheet references."""
     from crawler.middlewares.requisites import css_references, html_references
 
-    stream.seek(offset)
-    record = next(iter(ArchiveIterator(stream)), None)
+    record = record_at(stream, offset)
     if record is None or record.http_headers is None:
         return []
     content_type = (record.http_headers.get_header("Content-Type") or "").lower()
