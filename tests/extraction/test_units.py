@@ -12,7 +12,7 @@ from crawler.extraction.blocks import is_boilerplate_text, is_end_marker
 from crawler.extraction.dates import parse_iso, site_offset
 from crawler.extraction.decode import decode
 from crawler.extraction.language import detect, primary
-from crawler.extraction.links import absolute, same_site
+from crawler.extraction.links import absolute, same_site, site_of
 from crawler.extraction.metrics import exact_match, field_accuracy, mean_f1, shingle_f1
 
 TEHRAN = timezone(timedelta(hours=3, minutes=30))
@@ -202,3 +202,17 @@ def test_metrics() -> None:
         [{"title": "A", "tags": ["x"]}], [{"title": "A ", "tags": ("y",)}], ["title", "tags"]
     )
     assert acc == {"title": 1.0, "tags": 0.0}
+
+
+@pytest.mark.parametrize(
+    ("url", "site"),
+    [
+        ("https://www.news.bbc.co.uk/a", "bbc.co.uk"),
+        ("http://xn--a.test/", "xn--a.test"),  # bad punycode: tldextract keeps the label
+        ("http://a..b/", "a..b"),  # no public suffix: the bare host
+        ("http://127.0.0.1:8080/", "127.0.0.1"),
+        ("http://[::1/", ""),  # unparseable
+    ],
+)
+def test_site_of_any_host(url: str, site: str) -> None:
+    assert site_of(url) == site
