@@ -70,7 +70,7 @@ def _articles(engine: Engine, source: str | None) -> Iterator[tuple[int, str, in
             yield source_id, name, article_id, capture
 
 
-def _payload_capture(engine: Engine, capture: Capture) -> Capture:
+def payload_capture(engine: Engine, capture: Capture) -> Capture:
     """A revisit has no payload: follow it to the capture that holds the bytes."""
     if capture.record_type != "revisit":
         return capture
@@ -97,7 +97,7 @@ def reextract(
     """Extract every article again from its archived record; counts updated/unchanged/missing."""
     counts: Counter[str] = Counter()
     for source_id, source_name, _article_id, capture in list(_articles(engine, source)):
-        holder = _payload_capture(engine, capture)
+        holder = payload_capture(engine, capture)
         try:
             page = read_page(warc_dir, holder.warc_file, holder.warc_offset)
         except (OSError, MissingRecord, ArchiveLoadFailed):  # run verify to see why

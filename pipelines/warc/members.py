@@ -186,7 +186,8 @@ def whole_members(stream: BinaryIO, start: int = 0, *, deep: bool = False) -> It
             break
         if offset != (start if held is None else held.offset + held.length):
             break  # warcio skipped bytes: from here on, our reader says why
-        if record.raw_stream.limit > 0:  # the record ended before its Content-Length
+        unread = getattr(record.raw_stream, "limit", None)  # None: no valid Content-Length
+        if unread is None or unread > 0:  # or the record ended before its Content-Length
             break
         if held is not None:
             yield held
