@@ -14,6 +14,7 @@ from newshub_archive.orphans import restore_orphans
 from newshub_archive.verify import verify
 from pipelines.db.models import ArticleRow, ArticleVersion, Capture
 from pipelines.warc.files import OPEN_SUFFIX
+from pipelines.warc.records import RevisitTarget
 from pipelines.warc.writer import WarcWriter
 from tests.newshub_archive.sample_archive import T0, Page, archive, exchange, page_html
 
@@ -119,6 +120,34 @@ def test_orphans_newer_and_older_than_the_stored_article(engine: Engine, data: P
         ).one()
     assert article == ("Story 0, updated", newer.record_id, T0 + DAY)
     assert verify(engine, data / "warcs").ok
+
+
+def test_revisit_orphan_takes_the_original_payload(engine: Engine, data: Path) -> None:
+    """A revisit has no payload: its row gets the original's size, its article is the same."""
+    with engine.connect() as connection:
+        original = connection.execute(select(Capture).where(Capture.url == PAGES[2].url())).one()
+    target = RevisitTarget(
+        original.url, original.fetched_at, original.warc_record_id, original.payload_digest
+    )
+    with WarcWriter(data / "warcs", "alpha") as writer:
+        body = page_html(PAGES[2])
+        revisit = writer.write_revisit(exchange(PAGES[2].url(), body, T0 + DAY), target)
+    # "updated": the sample stored its article rows as given, not as the extractor reads them.
+    assert restore_orphans(engine, data / "warcs") == {"captures": 1, "updated": 1}
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(Capture.record_type, Capture.size, Capture.payload_digest, Capture.status).where(
+                Capture.warc_record_id == revisit.record_id
+            )
+        ).one()
+        article = connection.execute(
+            select(ArticleRow.title, ArticleRow.warc_record_id, ArticleRow.last_seen).where(
+                ArticleRow.url == PAGES[2].url()
+            )
+        ).one()
+    assert tuple(row) == ("revisit", original.size, original.payload_digest, 200)
+    assert tuple(article) == ("Story 2", revisit.record_id, T0 + DAY)
+    assert verify(engine, data / "warcs", deep=True).ok
 
 
 def test_files_being_written_and_unowned_files(engine: Engine, data: Path) -> None:
