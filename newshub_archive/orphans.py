@@ -51,7 +51,15 @@ def restore_orphans(
         store = ArchiveStore(engine, source_id, run_id)
         with open(warc_dir / name, "rb") as stream:
             rows = [_capture_row(engine, stream, name, *orphan) for orphan in orphans]
+        ids = [row["warc_record_id"] for row in rows]
         with engine.begin() as connection:
+            # A row that names the record at another offset is verify's to report, not ours.
+            taken = set(
+                connection.execute(
+                    select(Capture.warc_record_id).where(Capture.warc_record_id.in_(ids))
+                ).scalars()
+            )
+            rows = [row for row in rows if row["warc_record_id"] not in taken]
             store.write_batch(connection, [("capture", row) for row in rows])
         counts["captures"] += len(rows)
         with Session(engine, expire_on_commit=False) as session:

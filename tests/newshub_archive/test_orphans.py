@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, func, select, update
 
 from crawler.cli import main
 from newshub_archive.orphans import restore_orphans
@@ -160,3 +160,18 @@ def test_files_being_written_and_unowned_files(engine: Engine, data: Path) -> No
     (problem,) = verify(engine, data / "warcs").problems
     assert "4 records have no capture row" in str(problem)
     assert restore_orphans(engine, data / "warcs") == {"unowned": 4}
+
+
+def test_record_named_by_a_misplaced_row_is_not_restored_twice(engine: Engine, data: Path) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            update(Capture)
+            .where(Capture.url == PAGES[0].url())
+            .values(warc_offset=Capture.warc_offset + 1)
+        )
+    problems = sorted(str(p) for p in verify(engine, data / "warcs").problems)
+    assert len(problems) == 2 and "1 record has no capture row" in problems[0]
+    assert "no record starts here" in problems[1]
+    before = counts(engine)
+    assert restore_orphans(engine, data / "warcs")["captures"] == 0
+    assert counts(engine) == before
