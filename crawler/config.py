@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from crawler.errors import NewshubError
 
@@ -81,7 +82,7 @@ def resolve_paths(environ: dict[str, str] | None = None) -> Paths:
     url = env.get("NEWSHUB_DATABASE_URL") or f"sqlite:///{data_dir / 'newshub.db'}"
     try:
         make_url(url)
-    except Exception as exc:  # SQLAlchemy raises ArgumentError; keep the message short
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
         raise ConfigError(f"NEWSHUB_DATABASE_URL is not a database URL: {exc}") from None
     frontier_url, frontier_prefix = resolve_frontier(env)
     return Paths(
@@ -104,27 +105,19 @@ def resolve_frontier(environ: Mapping[str, str] | None = None) -> tuple[str | No
         parts = urlsplit(url)
         if parts.scheme not in ("redis", "rediss", "unix"):
             raise ConfigError(
-                "NEWSHUB_FRONTIER_URL must be a redis://host:port/db URL, "
-                f"got {safe_redis_url(url)}"
+                f"NEWSHUB_FRONTIER_URL must be a redis://host:port/db URL, got {safe_url(url)}"
             )
     if not re.fullmatch(r"[A-Za-z0-9_.:-]+", prefix):
         raise ConfigError("NEWSHUB_FRONTIER_PREFIX must be letters, digits, '.', '_', ':' or '-'")
     return url, prefix
 
 
-def safe_redis_url(url: str) -> str:
-    """A Redis URL with any password masked, fit for logs and error messages."""
+def safe_url(url: str) -> str:
+    """A database or Redis URL with any password masked, fit for logs and error messages."""
     try:
-        parts = urlsplit(url)
-        if parts.password is None:
-            return url
-        user = parts.username or ""
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port else ""
-        netloc = f"{user}:***@{host}{port}"
-        return parts._replace(netloc=netloc).geturl()
-    except ValueError:
-        return "<invalid Redis URL>"
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return "<invalid URL>"
 
 
 def config_path(explicit: str | None = None) -> Path:

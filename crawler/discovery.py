@@ -6,16 +6,18 @@ Pure functions over response bodies, so each rule is testable without a crawl.
 from __future__ import annotations
 
 import dataclasses
-import gzip
-import io
 import json
+import logging
 import re
+import struct
+import zlib
 from collections.abc import Iterator
 from datetime import datetime
 
 from lxml import etree
 from parsel import Selector
 from protego import Protego
+from scrapy.utils.gz import gunzip
 
 from crawler.urls import looks_like_article, looks_like_listing
 
@@ -38,6 +40,8 @@ ARTICLE_BODY_CLASSES = frozenset({"single-post", "single-format-standard", "post
 FEED_TYPES = ("application/rss+xml", "application/atom+xml")
 _MAX_XML = 50 * 1024 * 1024
 
+logger = logging.getLogger(__name__)
+
 
 @dataclasses.dataclass(frozen=True)
 class Entry:
@@ -55,13 +59,18 @@ def robots_sitemaps(body: bytes) -> list[str]:
 
 
 def maybe_gunzip(body: bytes) -> bytes:
-    """Sitemaps are often served as .xml.gz files; decompress those (bounded)."""
+    """Sitemaps are often served as .xml.gz files; decompress those (bounded).
+
+    Nothing (b"") for a body that is not valid gzip or that inflates past the sitemap
+    protocol's 50 MiB: a gzip bomb is skipped whole, as Scrapy's SitemapSpider does."""
     if body[:2] != b"\x1f\x8b":
         return body
     try:
-        with gzip.GzipFile(fileobj=io.BytesIO(body)) as stream:
-            return stream.read(_MAX_XML)
-    except (OSError, EOFError):
+        return gunzip(body, max_size=_MAX_XML)
+    except (OSError, EOFError, struct.error, zlib.error):  # what a broken gzip stream raises
+        return b""
+    except ValueError as exc:  # scrapy's size-cap error is a ValueError
+        logger.warning("sitemap skipped: %s", exc)
         return b""
 
 
@@ -74,16 +83,30 @@ def parse_sitemap(body: bytes) -> Iterator[Entry]:
     for node in root:
         if not isinstance(node.tag, str):
             continue
-        fields = {
-            etree.QName(child).localname: (child.text or "").strip()
-            for child in node.iter()
-            if isinstance(child.tag, str)
-        }
+        # Only the entry's own children count: a Yoast <image:image> holds an <image:loc> too.
+        fields = _children_text(node)
         loc = fields.get("loc")
         if not loc:
             continue
-        stamp = fields.get("lastmod") or fields.get("publication_date")
+        stamp = fields.get("lastmod") or _news_date(node)
         yield Entry(loc, parse_w3c_date(stamp), is_sitemap=kind == "sitemapindex")
+
+
+def _children_text(node: etree._Element) -> dict[str, str]:
+    """Local name -> stripped text of the direct children of a sitemap element."""
+    return {
+        etree.QName(child).localname: (child.text or "").strip()
+        for child in node
+        if isinstance(child.tag, str)
+    }
+
+
+def _news_date(node: etree._Element) -> str | None:
+    """The Google News <news:news><news:publication_date> of a <url>, a date hint."""
+    for child in node:
+        if isinstance(child.tag, str) and etree.QName(child).localname == "news":
+            return _children_text(child).get("publication_date")
+    return None
 
 
 def parse_feed(body: bytes) -> Iterator[Entry]:

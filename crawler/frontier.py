@@ -44,7 +44,7 @@ from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.utils.request import request_from_dict
 from twisted.internet.task import LoopingCall
 
-from crawler.config import safe_redis_url
+from crawler.config import safe_url
 
 if TYPE_CHECKING:
     from typing import Self
@@ -185,10 +185,10 @@ class RedisFrontier(BaseScheduler):
                 "open", ["workers", "queue", "seen", "seq"], [self.worker, self.timeout]
             )
         except Exception as exc:
-            raise RuntimeError(f"frontier {safe_redis_url(self.url)}: {exc}") from None
+            raise RuntimeError(f"frontier {safe_url(self.url)}: {exc}") from None
         logger.info(
             "frontier %s key %s: worker %s, %s",
-            safe_redis_url(self.url),
+            safe_url(self.url),
             self.keys["queue"].rsplit(":", 1)[0],
             self.worker,
             f"joining {others} other worker(s)" if others else "starting a new crawl",

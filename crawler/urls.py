@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from scrapy.linkextractors import IGNORED_EXTENSIONS
+from w3lib.url import url_query_cleaner
 
 # Query parameters that only track where a click came from (utm_*, click ids, share refs).
 TRACKING_PARAM = re.compile(
@@ -48,7 +49,10 @@ _PAGE_NUMBER = re.compile(r"/page/(\d+)/?$|[?&](?:paged|page)=(\d+)")
 
 
 def clean_url(url: str, extra_tracking: Iterable[str] = ()) -> str:
-    """Drop the fragment and tracking parameters; lowercase scheme and host, no default port."""
+    """Drop the fragment and tracking parameters; lowercase scheme and host, no default port.
+
+    Other query arguments keep their order and spelling: w3lib's canonicalize_url would sort
+    and re-encode them, changing the form of every URL already stored in an archive."""
     try:
         parts = urlsplit(url.strip())
         host = (parts.hostname or "").lower()
@@ -59,14 +63,21 @@ def clean_url(url: str, extra_tracking: Iterable[str] = ()) -> str:
     netloc = f"{parts.username}@{host}" if parts.username else host
     if port is not None and port != _DEFAULT_PORTS.get(scheme):
         netloc = f"{netloc}:{port}"
+    cleaned = urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
     extra = {name.lower() for name in extra_tracking}
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        kept = [(k, v) for k, v in pairs if not TRACKING_PARAM.match(k) and k.lower() not in extra]
-        if len(kept) != len(pairs):
-            query = urlencode(kept)
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+    tracking = [key for key in _query_keys(parts.query) if _is_tracking(unquote_plus(key), extra)]
+    if not tracking:
+        return cleaned
+    return url_query_cleaner(cleaned, tracking, remove=True, unique=False)
+
+
+def _query_keys(query: str) -> set[str]:
+    """The parameter names of a query string, as spelled in it."""
+    return {pair.partition("=")[0] for pair in query.split("&") if pair}
+
+
+def _is_tracking(name: str, extra: set[str]) -> bool:
+    return bool(TRACKING_PARAM.match(name)) or name.lower() in extra
 
 
 def is_action(url: str) -> bool:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
-from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 
 from crawler.extraction import SiteRules, extract
 from crawler.items import ArticleItem
@@ -22,6 +22,11 @@ from crawler.settings import HUB_TRACKING_PARAMS
 from crawler.urls import clean_url
 from pipelines.db.models import ArticleRow, Capture, SourceRow
 from pipelines.db.store import ArchiveStore
+from pipelines.warc.reading import record_at
+
+
+class MissingRecord(LookupError):
+    """No WARC record starts at a capture's offset."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,8 +41,9 @@ class ArchivedPage:
 def read_page(warc_dir: Path, warc_file: str, offset: int) -> ArchivedPage:
     """Read the response record at `offset`, with chunking and Content-Encoding undone."""
     with open(warc_dir / warc_file, "rb") as stream:
-        stream.seek(offset)
-        record = next(iter(ArchiveIterator(stream)))
+        record = record_at(stream, offset)
+        if record is None:
+            raise MissingRecord(f"{warc_file} @ {offset}: no record there")
         headers = {}
         if record.http_headers is not None:
             headers = {name: value for name, value in record.http_headers.headers}
@@ -64,7 +70,7 @@ def _articles(engine: Engine, source: str | None) -> Iterator[tuple[int, str, in
             yield source_id, name, article_id, capture
 
 
-def _payload_capture(engine: Engine, capture: Capture) -> Capture:
+def payload_capture(engine: Engine, capture: Capture) -> Capture:
     """A revisit has no payload: follow it to the capture that holds the bytes."""
     if capture.record_type != "revisit":
         return capture
@@ -91,10 +97,10 @@ def reextract(
     """Extract every article again from its archived record; counts updated/unchanged/missing."""
     counts: Counter[str] = Counter()
     for source_id, source_name, _article_id, capture in list(_articles(engine, source)):
-        holder = _payload_capture(engine, capture)
+        holder = payload_capture(engine, capture)
         try:
             page = read_page(warc_dir, holder.warc_file, holder.warc_offset)
-        except (OSError, StopIteration):
+        except (OSError, MissingRecord, ArchiveLoadFailed):  # run verify to see why
             counts["missing"] += 1
             continue
         article = extract(page.body, capture.url, headers=page.headers, rules=rules(source_name))

@@ -10,6 +10,7 @@ capture closest in time). The result replays on its own.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -17,11 +18,11 @@ from typing import BinaryIO
 from urllib.parse import urldefrag, urljoin
 
 from sqlalchemy import Connection, Engine, select
-from warcio.archiveiterator import ArchiveIterator
 
 from newshub_archive.selection import ArticleFilter
 from pipelines.db.models import ArticleRow, ArticleVersion, Capture
-from pipelines.warc.members import read_member
+from pipelines.warc.members import read_member, whole_members
+from pipelines.warc.reading import record_at
 
 BATCH = 1000
 # Decoded bytes of a page or stylesheet read to find its requisites.
@@ -144,19 +145,19 @@ class _Copier:
         stream = self._open(name)
         if stream is None or (name, offset) in self.done:
             return
-        member = read_member(stream, offset)
-        if member.error or member.record_id != record_id:
-            why = member.error or f"found record {member.record_id}, not {record_id}"
+        # The record, then the request and metadata records written with it.
+        members = whole_members(stream, offset)
+        member = next(members, None)
+        if member is None or member.record_id != record_id:
+            seen = f"found record {member.record_id}" if member else "no whole record"
+            why = read_member(stream, offset).error or f"{seen}, not {record_id}"
             self.result.problems.append(f"{name} @ {offset}: {why}")
             return
-        self._write(stream, name, offset, member.length)
-        position = offset + member.length
-        while True:  # the request and metadata records written with the response
-            follower = read_member(stream, position)
-            if follower.error or follower.header("WARC-Concurrent-To") != record_id:
-                break
-            self._write(stream, name, position, follower.length)
-            position += follower.length
+        concurrent = list(
+            itertools.takewhile(lambda m: m.header("WARC-Concurrent-To") == record_id, members)
+        )
+        for copied in (member, *concurrent):
+            self._write(stream, name, copied.offset, copied.length)
         if self.requisites and member.record_type == "response":
             for url in references(stream, offset):
                 wanted.setdefault(url, when)
@@ -182,8 +183,8 @@ class _Copier:
                 self.files[name] = None
                 return None
             self.files[name] = stream
-            info = read_member(stream, 0)
-            if info.error is None and info.record_type == "warcinfo":
+            info = next(whole_members(stream, 0), None)
+            if info is not None and info.record_type == "warcinfo":
                 self._write(stream, name, 0, info.length)
         return self.files[name]
 
@@ -201,8 +202,7 @@ def references(stream: BinaryIO, offset: int) -> list[str]:
     """Absolute URLs of the requisites an archived HTML page or stylesheet references."""
     from crawler.references import css_references, html_references
 
-    stream.seek(offset)
-    record = next(iter(ArchiveIterator(stream)), None)
+    record = record_at(stream, offset)
     if record is None or record.http_headers is None:
         return []
     content_type = (record.http_headers.get_header("Content-Type") or "").lower()

@@ -2,7 +2,9 @@
 
 Every WARC file is read to its end (gzip CRCs catch flipped bytes), every capture row must find
 its record at its file and offset with the same record id, length and payload digest, and every
-article must point at a capture. With `deep`, block and payload digests are recomputed too.
+article must point at a capture; every response and revisit record must have a capture row (an
+orphan: its row was lost, `newshub reextract --orphans` rebuilds it). With `deep`, block and
+payload digests are recomputed too.
 Damage is reported once, where it is: captures that point into a lost stretch of a file are
 counted on that problem rather than listed one by one.
 """
@@ -20,6 +22,9 @@ from newshub_archive.selection import ArticleFilter
 from pipelines.db.models import ArticleRow, Capture, SourceRow
 from pipelines.warc.files import OPEN_SUFFIX, WARC_SUFFIX, safe_name_part
 from pipelines.warc.members import Member, scan
+
+# Record types that each have a capture row; request, metadata and warcinfo records do not.
+ORPHAN_TYPES = ("response", "revisit")
 
 
 @dataclass
@@ -49,6 +54,8 @@ class Report:
     captures: int = 0
     articles: int = 0
     problems: list[Problem] = field(default_factory=list)
+    # WARC file -> (offset, length) of its response/revisit records no capture row points at.
+    orphans: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -135,6 +142,27 @@ def _check_file(report: Report, warc_dir: Path, name: str, captured: list[Any], 
     for row in captured:
         _check_capture(report, name, members, damaged, row)
     report.problems.extend(damaged)
+    if not growing:  # a crawl still writing a file has not stored all its rows yet
+        _check_orphans(report, name, members, {row.warc_offset for row in captured})
+
+
+def _check_orphans(
+    report: Report, name: str, members: dict[int, Member], captured: set[int]
+) -> None:
+    """Response and revisit records without a capture row: one problem for the file."""
+    orphans = [
+        (member.offset, member.length)
+        for member in members.values()
+        if member.error is None
+        and member.record_type in ORPHAN_TYPES
+        and member.offset not in captured
+    ]
+    if not orphans:
+        return
+    report.orphans[name] = orphans
+    count = f"{len(orphans)} {'records have' if len(orphans) > 1 else 'record has'}"
+    message = f"{count} no capture row (newshub reextract --orphans restores them)"
+    report.problems.append(Problem(name, orphans[0][0], message))
 
 
 def _check_capture(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.config import ConfigError, adhoc_source, load_sources, resolve_paths
+from crawler.config import ConfigError, adhoc_source, load_sources, resolve_paths, safe_url
 
 GOOD = """
 [[source]]
@@ -88,3 +88,18 @@ def test_adhoc_source() -> None:
     assert adhoc_source("http://127.0.0.1:8000/", "demo").name == "demo"
     with pytest.raises(ConfigError):
         adhoc_source("hub.example")
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://u:p%40ss@db.host/newshub", "postgresql://u:***@db.host/newshub"),
+        ("redis://user:pw@h:6379/0", "redis://user:***@h:6379/0"),
+        ("redis://h/0?socket_timeout=5", "redis://h/0?socket_timeout=5"),
+        ("sqlite:///data/newshub.db", "sqlite:///data/newshub.db"),
+        ("redis://h:notaport/0", "<invalid URL>"),
+        ("not a url", "<invalid URL>"),
+    ],
+)
+def test_safe_url_masks_database_and_redis_passwords(url: str, shown: str) -> None:
+    assert safe_url(url) == shown

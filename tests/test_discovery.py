@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gzip
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from parsel import Selector
 
 from crawler.discovery import feed_links, page_kind, parse_feed, parse_sitemap, robots_sitemaps
@@ -52,6 +54,63 @@ def test_sitemap_index_and_news_sitemap() -> None:
     assert [e.url for e in news] == ["http://h/2024/06/18/a/", "http://h/2024/06/17/b/"]
     assert news[0].lastmod == datetime(2024, 6, 18, 8, tzinfo=UTC)
     assert news[1].lastmod == datetime(2024, 6, 17, tzinfo=UTC)
+
+
+# Markup of real generators (Yoast SEO, WordPress core, XML Sitemap & Google News; all GPL):
+# sources in tests/sitemaps/SOURCES.md.
+SITEMAPS = Path(__file__).parent / "sitemaps"
+
+
+def test_yoast_post_sitemap_keeps_the_page_url_not_its_images() -> None:
+    """Issue 11: an <image:loc> inside <image:image> used to overwrite the entry's <loc>."""
+    entries = list(parse_sitemap((SITEMAPS / "yoast-post-sitemap.xml").read_bytes()))
+    assert [(e.url, e.lastmod) for e in entries] == [
+        ("https://hub.test/", datetime(2024, 6, 18, 9, 12, 44, tzinfo=UTC)),
+        ("https://hub.test/2024/06/18/port-reopens/", datetime(2024, 6, 18, 9, 12, 44, tzinfo=UTC)),
+        ("https://hub.test/2024/06/17/budget-vote/", datetime(2024, 6, 17, 21, 3, 10, tzinfo=UTC)),
+    ]
+    assert not any(e.is_sitemap for e in entries)
+
+
+def test_wordpress_core_sitemaps() -> None:
+    index = list(parse_sitemap((SITEMAPS / "wp-sitemap.xml").read_bytes()))
+    assert [e.url for e in index][:2] == [
+        "https://hub.test/wp-sitemap-posts-post-1.xml",
+        "https://hub.test/wp-sitemap-posts-page-1.xml",
+    ]
+    assert len(index) == 4 and all(e.is_sitemap and e.lastmod is None for e in index)
+    posts = list(parse_sitemap((SITEMAPS / "wp-sitemap-posts-post-1.xml").read_bytes()))
+    assert [e.url for e in posts] == [
+        "https://hub.test/2024/06/18/port-reopens/",
+        "https://hub.test/2024/06/17/budget-vote/",
+        "https://hub.test/hello-world/",
+    ]
+
+
+def test_google_news_sitemap_dates_come_from_publication_date() -> None:
+    entries = list(parse_sitemap((SITEMAPS / "sitemap-news.xml").read_bytes()))
+    assert [(e.url, e.lastmod) for e in entries] == [
+        ("https://hub.test/2024/06/18/port-reopens/", datetime(2024, 6, 18, 9, 12, 44, tzinfo=UTC)),
+        ("https://hub.test/2024/06/17/budget-vote/", datetime(2024, 6, 17, 21, 3, 10, tzinfo=UTC)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"\x1f\x8b\x08 not really gzip", gzip.compress(b"<urlset/>")[:12]],
+    ids=["garbage", "truncated-header"],
+)
+def test_broken_gzip_sitemap_yields_nothing(body: bytes) -> None:
+    assert list(parse_sitemap(body)) == []
+
+
+def test_gzip_bomb_sitemap_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    import crawler.discovery
+
+    monkeypatch.setattr(crawler.discovery, "_MAX_XML", 1024)
+    bomb = gzip.compress(NEWS + b"<!--" + b" " * 4096 + b"-->")
+    assert list(parse_sitemap(bomb)) == []
+    assert len(list(parse_sitemap(gzip.compress(NEWS)))) == 2  # under the cap: parsed
 
 
 def test_broken_xml_yields_nothing() -> None:

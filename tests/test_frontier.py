@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from crawler.config import ConfigError, resolve_frontier, resolve_paths, safe_redis_url
+from crawler.config import ConfigError, resolve_frontier, resolve_paths, safe_url
 from crawler.demo.server import DemoServer
 from crawler.demo.site import DemoHub
 from crawler.locks import source_lock
@@ -108,7 +108,7 @@ def test_frontier_is_off_unless_configured() -> None:
     with pytest.raises(ConfigError) as error:
         resolve_frontier({"NEWSHUB_FRONTIER_URL": "http://user:s3cret@r:6379/0"})
     assert "s3cret" not in str(error.value) and "***" in str(error.value)
-    assert safe_redis_url("redis://:s3cret@r:6379/0") == "redis://:***@r:6379/0"
+    assert safe_url("redis://:s3cret@r:6379/0") == "redis://:***@r:6379/0"
 
 
 @pytest.mark.parametrize(

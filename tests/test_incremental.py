@@ -21,6 +21,7 @@ from sqlalchemy import Engine, func, select, update
 
 from crawler.demo.server import DemoServer
 from crawler.demo.site import DemoArticle, DemoHub
+from newshub_archive.orphans import restore_orphans
 from newshub_archive.verify import verify
 from pipelines.db.engine import make_engine
 from pipelines.db.models import ArticleRow, ArticleVersion, Capture, CrawlRun
@@ -211,6 +212,10 @@ def test_killed_crawl_is_marked_interrupted_and_the_next_run_completes(tmp_path:
         assert _articles(engine) == 80
         assert not list((tmp_path / "warcs").glob("*.open"))
         # The killed run's file was recovered: every capture row resolves to a whole record.
+        # Records whose rows were still queued when the process died are orphans: restored.
+        report = verify(engine, tmp_path / "warcs", deep=True)
+        assert all("no capture row" in p.message for p in report.problems), report.problems
+        restore_orphans(engine, tmp_path / "warcs")
         report = verify(engine, tmp_path / "warcs", deep=True)
         assert report.ok, report.problems
         assert report.captures >= 80

@@ -25,10 +25,19 @@ from crawler.urls import (
         ("https://hub.test:8443/a/b?q=1", "https://hub.test:8443/a/b?q=1"),
         ("http://user@Hub.test/a/", "http://user@hub.test/a/"),
         ("http://[::1", "http://[::1"),  # unparseable: kept as is, never raises
+        # Kept arguments keep their order, repeats and spelling, with or without tracking.
+        ("http://hub.test/?b=2&utm_source=x&a=1&b=3", "http://hub.test/?b=2&a=1&b=3"),
+        ("http://hub.test/?q=a%20b&UTM_Medium=m&flag", "http://hub.test/?q=a%20b&flag"),
+        ("http://hub.test/?q=a%20b&flag", "http://hub.test/?q=a%20b&flag"),
+        ("http://hub.test/?utm%5Fsource=x&p=1", "http://hub.test/?p=1"),
     ],
 )
 def test_clean_url(url: str, clean: str) -> None:
     assert clean_url(url) == clean
+
+
+def test_clean_url_extra_tracking_parameters() -> None:
+    assert clean_url("http://hub.test/a?From=home&id=2", ["from"]) == "http://hub.test/a?id=2"
 
 
 @pytest.mark.parametrize(

@@ -38,16 +38,33 @@ def extract(files: tuple[str, ...], url: str | None) -> None:
 
 @main.command()
 @source_option
+@click.option(
+    "--orphans",
+    is_flag=True,
+    help="Only rebuild the rows of WARC records no capture row points at (see verify).",
+)
 @pass_context
-def reextract(obj: Context, source: str | None) -> None:
+def reextract(obj: Context, source: str | None, orphans: bool) -> None:
     """Rebuild article rows from the archived WARC records (no network)."""
     from crawler.extraction import SiteRules
+    from newshub_archive.orphans import restore_orphans
     from newshub_archive.reextract import reextract as reextract_archive
 
     configured = obj.sources(required=False)
     rules = {
         name: SiteRules.from_mapping(src.rules) for name, src in configured.items() if src.rules
     }
+    if orphans:
+        counts = restore_orphans(obj.engine(), obj.paths().warc_dir, source=source, rules=rules.get)
+        click.echo(
+            f"{counts['captures']} capture rows restored; articles: {counts['new']} new, "
+            f"{counts['updated']} updated, {counts['unchanged'] + counts['kept']} unchanged"
+        )
+        if counts["unowned"]:
+            raise click.ClickException(
+                f"{counts['unowned']} records are in WARC files no source owns; left alone"
+            )
+        return
     counts = reextract_archive(obj.engine(), obj.paths().warc_dir, source=source, rules=rules.get)
     click.echo(
         f"{counts['updated']} articles changed, {counts['unchanged']} unchanged"

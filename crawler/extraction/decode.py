@@ -1,44 +1,25 @@
 """Bytes to text: the charset comes from the BOM, the HTTP header, <meta>, then detection.
 
-A declared charset is only trusted when the bytes decode under it (a page served as UTF-8 that
-is really windows-1256 is common on hubs), and the WHATWG rule that latin-1/ascii labels mean
-windows-1252 is applied so curly quotes and dashes come out right.
+w3lib.encoding reads the BOM and the declarations and maps labels the WHATWG way (latin-1 and
+ascii mean windows-1252, so curly quotes and dashes come out right). What is ours: a declared
+charset is only trusted when the bytes decode under it (a page served as UTF-8 that is really
+windows-1256 is common on hubs); otherwise charset-normalizer guesses.
 """
 
 from __future__ import annotations
 
-import codecs
-import re
 from collections.abc import Mapping
+
+from charset_normalizer import from_bytes
+from w3lib.encoding import (
+    html_body_declared_encoding,
+    http_content_type_encoding,
+    read_bom,
+    resolve_encoding,
+)
 
 MAX_BYTES = 5 * 1024 * 1024
 _DETECT_SAMPLE = 256 * 1024
-
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
-_META_CHARSET = re.compile(rb"<meta[^>]{0,400}?charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
-_WHATWG = {
-    "latin1": "cp1252",
-    "latin-1": "cp1252",
-    "iso-8859-1": "cp1252",
-    "iso8859-1": "cp1252",
-    "ascii": "cp1252",
-    "us-ascii": "cp1252",
-    "windows-1252": "cp1252",
-    "iso-8859-9": "cp1254",
-    "tis-620": "cp874",
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "x-sjis": "shift_jis",
-    "utf8": "utf-8",
-    "unicode": "utf-16-le",
-}
 
 
 def header(headers: Mapping[str, object] | None, name: str) -> str:
@@ -56,15 +37,6 @@ def header(headers: Mapping[str, object] | None, name: str) -> str:
             value = value.decode("latin-1")
         return str(value)
     return ""
-
-
-def _codec(label: str) -> str | None:
-    label = label.strip().lower()
-    label = _WHATWG.get(label, label)
-    try:
-        return codecs.lookup(label).name
-    except LookupError:
-        return None
 
 
 def _try(data: bytes, codec: str, problems: list[str], source: str) -> str | None:
@@ -108,7 +80,7 @@ def looks_binary(data: bytes) -> str | None:
         return "body is gzip-compressed, not HTML"
     if head.startswith((b"%PDF", b"PK\x03\x04", b"\x89PNG", b"GIF8", b"\xff\xd8\xff")):
         return "body is a binary file, not HTML"
-    if any(head.startswith(bom) for bom, codec in _BOMS if codec != "utf-8"):
+    if read_bom(head)[0] not in (None, "utf-8"):  # UTF-16/32 text is full of NUL bytes
         return None
     controls = sum(1 for b in head if b < 9 or 13 < b < 32)
     if head and controls / len(head) > 0.05:
@@ -123,16 +95,17 @@ def decode(
     if len(data) > MAX_BYTES:
         problems.append(f"input cut to the first {MAX_BYTES} of {len(data)} bytes")
         data = data[:MAX_BYTES]
-    for bom, bom_codec in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom) :].decode(bom_codec, errors="replace"), bom_codec
-    declared = _HEADER_CHARSET.search(header(headers, "content-type"))
-    if declared and (codec := _codec(declared.group(1))):
+    bom_codec, bom = read_bom(data)
+    if bom_codec and bom:
+        return data[len(bom) :].decode(bom_codec, errors="replace"), bom_codec
+    codec = http_content_type_encoding(header(headers, "content-type"))
+    if codec:
         by_header = _try(data, codec, problems, "HTTP header")
         if by_header is not None:
             return by_header, codec
-    meta = _META_CHARSET.search(data[:32768])
-    if meta and (codec := _codec(meta.group(1).decode("ascii", "ignore"))):
+    # w3lib reads <meta charset>, <meta http-equiv> and <?xml encoding?> before <body>.
+    codec = html_body_declared_encoding(data)
+    if codec:
         # A <meta> in an ASCII-compatible page cannot really announce UTF-16.
         codec = "utf-8" if codec.startswith("utf-16") else codec
         by_meta = _try(data, codec, problems, "<meta>")
@@ -150,12 +123,5 @@ def decode(
 
 
 def _detect(sample: bytes) -> str | None:
-    try:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(sample).best()
-    except Exception:
-        return None
-    if best is None:
-        return None
-    return _codec(best.encoding)
+    best = from_bytes(sample).best()
+    return None if best is None else resolve_encoding(best.encoding)

@@ -65,11 +65,8 @@ def site_of(url: str) -> str:
         return ""
     if not host or re.fullmatch(r"[\d.]+|\[?[0-9a-f:]+\]?", host):
         return host
-    try:
-        parts = _extractor()(host)
-    except Exception:
-        parts = None
-    if parts is not None and parts.suffix and parts.domain:
+    parts = _extractor()(host)  # tldextract takes any string: a bad host has no suffix
+    if parts.suffix and parts.domain:
         return f"{parts.domain}.{parts.suffix}"
     return host.removeprefix("www.")
 

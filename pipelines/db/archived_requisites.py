@@ -18,10 +18,10 @@ from typing import BinaryIO
 from urllib.parse import urldefrag, urljoin
 
 from sqlalchemy import Engine, func, select
-from warcio.archiveiterator import ArchiveIterator
 
 from pipelines.db.models import Capture, SourceRow
 from pipelines.warc.files import OPEN_SUFFIX
+from pipelines.warc.reading import record_at
 
 logger = logging.getLogger(__name__)
 
@@ -111,8 +111,7 @@ def _locations(warc_dir: str | os.PathLike[str], redirects: dict[str, _Redirect]
 
 
 def _location(stream: BinaryIO, offset: int) -> str | None:
-    stream.seek(offset)
-    record = next(iter(ArchiveIterator(stream)), None)
+    record = record_at(stream, offset)
     if record is None or record.http_headers is None:
         return None
     return record.http_headers.get_header("Location")

@@ -10,19 +10,14 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from crawler.config import safe_url
 from crawler.errors import NewshubError
+
+__all__ = ["DatabaseError", "make_engine", "open_engine", "safe_url"]
 
 
 class DatabaseError(NewshubError):
     """The database cannot be used; the message is one line meant for the user."""
-
-
-def safe_url(url: str) -> str:
-    """The URL with any password masked, fit for logs and error messages."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<invalid database URL>"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

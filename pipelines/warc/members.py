@@ -1,25 +1,40 @@
 """WARC files read member by member, reporting damage instead of stopping at it.
 
 newshub writes every record as its own gzip member, so a member is the unit that can be found
-by offset, copied byte for byte (subset exports) and checked (verify). `scan` walks a whole file
-and, past a damaged member, resynchronizes on the next gzip header that starts a valid record,
-so one flipped byte is one problem, not the loss of the rest of the file.
+by offset, copied byte for byte (subset exports) and checked (verify). warcio's ArchiveIterator
+reads the records, their offsets and (deep) their digests. What is ours is what warcio cannot
+do: say what is wrong with the member where it stopped (`read_member`), and resynchronize on
+the next gzip header that starts a valid record (`resync`), so one flipped byte is one problem,
+not the loss of the rest of the file.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
+import contextlib
+import io
 import os
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecord
+from warcio.statusandheaders import StatusAndHeadersParserException
+
 _CHUNK = 1 << 16
 _MAX_HEADER = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b\x08"
-_HTTP_TYPES = ("response", "request", "revisit")
+# What warcio raises on damaged bytes; 1.7 and 1.8 raise AttributeError on a header cut short.
+_WARCIO_DAMAGE = (
+    ArchiveLoadFailed,
+    StatusAndHeadersParserException,
+    AttributeError,
+    EOFError,
+    ValueError,
+    zlib.error,
+)
 
 
 @dataclass
@@ -46,45 +61,14 @@ class Member:
         return self.header("WARC-Type")
 
 
-class _Digest:
-    """Checks one `algorithm:value` digest header against the bytes fed to it."""
-
-    def __init__(self, expected: str | None) -> None:
-        self.expected = expected
-        self.hasher = None
-        if expected and ":" in expected:
-            algorithm = expected.split(":", 1)[0].strip().lower().replace("-", "")
-            try:
-                self.hasher = hashlib.new(algorithm)
-            except ValueError:
-                self.hasher = None
-
-    def update(self, data: bytes) -> None:
-        if self.hasher is not None:
-            self.hasher.update(data)
-
-    def ok(self) -> bool | None:
-        if self.hasher is None or self.expected is None:
-            return None
-        value = self.expected.split(":", 1)[1].strip()
-        digest = self.hasher.digest()
-        if len(value) == 2 * len(digest):
-            return value.lower() == digest.hex()
-        return value.upper().rstrip("=") == base64.b32encode(digest).decode().rstrip("=")
-
-
 class _Record:
-    """Incremental parse of one decompressed record: headers, then the block (and payload)."""
+    """Incremental parse of one decompressed record: its headers, then its block's size."""
 
-    def __init__(self, deep: bool) -> None:
-        self.deep = deep
+    def __init__(self) -> None:
         self.head = b""
         self.headers: dict[str, str] | None = None
         self.block_seen = 0
         self.block_length = 0
-        self.block: _Digest | None = None
-        self.payload: _Digest | None = None
-        self.http_head: bytes | None = None
 
     def feed(self, data: bytes) -> str | None:
         """Consume decompressed bytes; returns an error message when the record is malformed."""
@@ -99,7 +83,7 @@ class _Record:
             error = self._parse_headers()
             if error:
                 return error
-        self._block(data)
+        self.block_seen += len(data)
         return None
 
     def _parse_headers(self) -> str | None:
@@ -115,36 +99,7 @@ class _Record:
             self.block_length = int(self.headers.get("content-length", ""))
         except ValueError:
             return "WARC record without a valid Content-Length"
-        if self.deep:
-            self.block = _Digest(self.headers.get("warc-block-digest"))
-            content_type = self.headers.get("content-type", "")
-            kind = self.headers.get("warc-type")
-            if (
-                kind in _HTTP_TYPES
-                and kind != "revisit"
-                and content_type.startswith("application/http")
-            ):
-                self.payload = _Digest(self.headers.get("warc-payload-digest"))
-                self.http_head = b""
         return None
-
-    def _block(self, data: bytes) -> None:
-        room = max(0, self.block_length - self.block_seen)
-        inside = data[:room]
-        self.block_seen += len(data)
-        if not self.deep or not inside:
-            return
-        assert self.block is not None
-        self.block.update(inside)
-        if self.payload is None:
-            return
-        if self.http_head is not None:
-            self.http_head += inside
-            end = self.http_head.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            inside, self.http_head = self.http_head[end + 4 :], None
-        self.payload.update(inside)
 
     def finish(self, member: Member) -> None:
         if self.headers is None:
@@ -157,17 +112,13 @@ class _Record:
                 f"record holds {max(0, self.block_seen - 4)} bytes, "
                 f"Content-Length says {self.block_length}"
             )
-        if self.block is not None:
-            member.block_digest_ok = self.block.ok()
-        if self.payload is not None:
-            member.payload_digest_ok = None if self.http_head is not None else self.payload.ok()
 
 
-def read_member(stream: BinaryIO, offset: int, *, deep: bool = False) -> Member:
+def read_member(stream: BinaryIO, offset: int) -> Member:
     """Decode the gzip member at offset (length 0 and an error if none starts there)."""
     stream.seek(offset)
     decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
-    record = _Record(deep)
+    record = _Record()
     member = Member(offset, 0)
     consumed = 0
     pending = b""
@@ -213,14 +164,69 @@ def resync(stream: BinaryIO, start: int, size: int) -> int:
     return size
 
 
+def whole_members(stream: BinaryIO, start: int = 0, *, deep: bool = False) -> Iterator[Member]:
+    """The members warcio reads from start on, stopping before the first damaged one.
+
+    warcio passes over some damage without a word (a member cut inside its gzip trailer, a
+    CRC error past the first block of a big one: it reads the record short, or ends); so a
+    member is only given out once warcio has moved on to the next one, and the last one of a
+    run is checked with read_member."""
+    stream.seek(start)
+    records = ArchiveIterator(stream, check_digests=deep)
+    held: Member | None = None
+    while True:
+        try:
+            # warcio prints each zlib error it passes over; ours say where the damage is.
+            with contextlib.redirect_stderr(io.StringIO()):
+                record = next(records, None)
+                if record is None:
+                    break
+                offset, length = records.get_record_offset(), records.get_record_length()
+        except _WARCIO_DAMAGE:
+            break
+        if offset != (start if held is None else held.offset + held.length):
+            break  # warcio skipped bytes: from here on, our reader says why
+        unread = getattr(record.raw_stream, "limit", None)  # None: no valid Content-Length
+        if unread is None or unread > 0:  # or the record ended before its Content-Length
+            break
+        if held is not None:
+            yield held
+        held = _member(record, offset, length, deep)
+    if held is not None and read_member(stream, held.offset).error is None:
+        yield held
+
+
+def _member(record: ArcWarcRecord, offset: int, length: int, deep: bool) -> Member:
+    headers = {name.lower(): value for name, value in record.rec_headers.headers}
+    member = Member(offset, length, headers)
+    if deep:
+        problems = record.digest_checker.problems
+        checked = record.digest_checker.passed is not None
+        # Without HTTP headers the payload is the block: its digest is the block's, told once.
+        kinds = ("block", "payload") if record.http_headers is not None else ("block",)
+        for kind in kinds:
+            failed = any(p.startswith(f"{kind} digest failed") for p in problems)
+            header = member.header(f"WARC-{kind.capitalize()}-Digest")
+            ok = None if not (checked and header) else not failed
+            setattr(member, f"{kind}_digest_ok", ok)
+    return member
+
+
 def scan(path: str | os.PathLike[str], *, deep: bool = False) -> Iterator[Member]:
     """Every member of a file in order; a damaged stretch is one Member with an error."""
     with open(path, "rb") as stream:
         size = os.fstat(stream.fileno()).st_size
         offset = 0
         while offset < size:
-            member = read_member(stream, offset, deep=deep)
-            if member.length == 0:  # undecodable: skip to where valid records resume
-                member.length = resync(stream, offset + 1, size) - offset
-            yield member
-            offset += member.length
+            for member in whole_members(stream, offset, deep=deep):
+                yield member
+                offset = member.offset + member.length
+            if offset >= size:
+                break
+            damaged = read_member(stream, offset)
+            if damaged.error is None:
+                damaged.error = "warcio cannot read this record"
+            if damaged.length == 0:  # undecodable: skip to where valid records resume
+                damaged.length = resync(stream, offset + 1, size) - offset
+            yield damaged
+            offset += damaged.length

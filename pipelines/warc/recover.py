@@ -10,13 +10,12 @@ import fcntl
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 
 from pipelines.warc.files import OPEN_SUFFIX, closed_name, same_file
-from pipelines.warc.members import read_member
+from pipelines.warc.members import whole_members
 
 
 @dataclass(frozen=True)
@@ -48,21 +47,6 @@ class StoredRecord:
     digests_ok: bool | None
 
 
-def iter_members(stream: BinaryIO) -> Iterator[tuple[int, int]]:
-    """(offset, length) of each whole gzip member holding a WARC record, from the start.
-
-    Stops silently at the first torn, corrupt or non-WARC member: recovery keeps what comes
-    before it. The member reader is the one `newshub verify` uses.
-    """
-    offset = 0
-    while True:
-        member = read_member(stream, offset)
-        if member.error is not None or member.length == 0:
-            return
-        yield offset, member.length
-        offset += member.length
-
-
 def recover(directory: str | os.PathLike[str]) -> list[RecoveryResult]:
     """Close every ``*.open`` WARC in directory whose writer is gone; leave live ones alone."""
     directory = os.fspath(directory)
@@ -89,9 +73,10 @@ def _recover_file(open_path: str) -> RecoveryResult | None:
             return None
         size = os.fstat(fd).st_size
         records = kept = 0
-        for offset, length in iter_members(stream):
+        # Whole records from the start; the first torn, corrupt or non-WARC one ends the file.
+        for member in whole_members(stream):
             records += 1
-            kept = offset + length
+            kept = member.offset + member.length
         path = closed_name(open_path)
         if records == 0:
             os.unlink(open_path)

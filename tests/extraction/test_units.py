@@ -12,7 +12,7 @@ from crawler.extraction.blocks import is_boilerplate_text, is_end_marker
 from crawler.extraction.dates import parse_iso
 from crawler.extraction.decode import decode
 from crawler.extraction.language import detect, primary
-from crawler.extraction.links import absolute, same_site
+from crawler.extraction.links import absolute, same_site, site_of
 from crawler.extraction.metrics import exact_match, field_accuracy, mean_f1, shingle_f1
 from crawler.extraction.zones import site_offset
 
@@ -179,6 +179,24 @@ def test_decode_order_and_detection() -> None:
     assert codec == "cp1256" and text.endswith("ال")
 
 
+def test_declared_charset_must_fit_the_bytes() -> None:
+    """A header that lies gives way to the <meta>; a <meta> that lies gives way to detection."""
+    arabic = "الاقتصاد الإيراني ينمو بسرعة في هذا العام. " * 30
+    head = '<meta http-equiv="Content-Type" content="text/html; charset=windows-1256">'
+    page = f"<html><head>{head}</head><body><p>{arabic}</p></body></html>".encode("cp1256")
+    problems: list[str] = []
+    text, codec = decode(page, {"Content-Type": "text/html; charset=UTF-8"}, problems)
+    assert codec == "cp1256" and arabic in text
+    assert problems == ["HTTP header charset utf-8 does not fit the bytes; detecting"]
+    lying_meta = page.replace(b"windows-1256", b"utf-8")
+    problems = []
+    text, codec = decode(lying_meta, {}, problems)
+    assert arabic in text and problems == ["<meta> charset utf-8 does not fit the bytes; detecting"]
+    # Bytes that are UTF-8 are UTF-8 whatever a single-byte label says.
+    text, _ = decode(arabic.encode(), {"Content-Type": "text/html; charset=latin-1"}, [])
+    assert text == arabic
+
+
 def test_language() -> None:
     assert primary("en-US") == "en" and primary("fa_IR") == "fa" and primary("xx-!!") is None
     assert (
@@ -203,3 +221,17 @@ def test_metrics() -> None:
         [{"title": "A", "tags": ["x"]}], [{"title": "A ", "tags": ("y",)}], ["title", "tags"]
     )
     assert acc == {"title": 1.0, "tags": 0.0}
+
+
+@pytest.mark.parametrize(
+    ("url", "site"),
+    [
+        ("https://www.news.bbc.co.uk/a", "bbc.co.uk"),
+        ("http://xn--a.test/", "xn--a.test"),  # bad punycode: tldextract keeps the label
+        ("http://a..b/", "a..b"),  # no public suffix: the bare host
+        ("http://127.0.0.1:8080/", "127.0.0.1"),
+        ("http://[::1/", ""),  # unparseable
+    ],
+)
+def test_site_of_any_host(url: str, site: str) -> None:
+    assert site_of(url) == site

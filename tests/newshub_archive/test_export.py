@@ -139,6 +139,28 @@ def test_memory_stays_flat(engine: Engine, tmp_path: Path) -> None:
         assert arrow_peak < 24_000_000, (fmt, arrow_peak)
 
 
+def test_subset_warc_reports_a_damaged_record_and_copies_the_rest(
+    engine: Engine, tmp_path: Path
+) -> None:
+    warcs = tmp_path / "warcs"
+    archive(engine, warcs, PAGES[:2])
+    with engine.connect() as connection:
+        name, offset, length = connection.execute(
+            select(Capture.warc_file, Capture.warc_offset, Capture.warc_length).where(
+                Capture.url == PAGES[0].url()
+            )
+        ).one()
+    raw = bytearray((warcs / name).read_bytes())
+    raw[offset + length // 2] ^= 0x20
+    (warcs / name).write_bytes(bytes(raw))
+    out = io.BytesIO()
+    done = export_warc(engine, warcs, out, ArticleFilter(source="alpha"), requisites=False)
+    (problem,) = done.problems
+    assert problem.startswith(f"{name} @ {offset}: corrupt gzip data")
+    kinds = [record.rec_type for record in ArchiveIterator(io.BytesIO(out.getvalue()))]
+    assert kinds == ["warcinfo", "response", "request", "metadata"]  # page b's, whole
+
+
 def members_by_id(path: Path) -> dict[str, bytes]:
     data = path.read_bytes()
     return {
