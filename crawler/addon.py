@@ -19,6 +19,7 @@ from crawler.extensions.progress import ProgressLine
 from crawler.middlewares.conditional import ConditionalRequestMiddleware
 from crawler.middlewares.incremental import IncrementalMiddleware
 from crawler.middlewares.offsite import HomeOffsiteMiddleware
+from crawler.middlewares.repeats import RepeatedLinksMiddleware
 from crawler.middlewares.requisites import RequisitesMiddleware
 from crawler.middlewares.warc import WarcCaptureMiddleware
 from pipelines.database_pipeline import DatabasePipeline
@@ -33,6 +34,8 @@ DOWNLOADER_MIDDLEWARES = {
     ConditionalRequestMiddleware: 800,
 }
 SPIDER_MIDDLEWARES = {
+    # Drops requests for URLs already sent on; last on the spider's output, after Incremental.
+    RepeatedLinksMiddleware: 90,
     # Holds back links to archived, unchanged articles before the duplicate filter sees them.
     IncrementalMiddleware: 100,
     # Asks for the stylesheets, scripts, images and fonts archived pages need to replay; above

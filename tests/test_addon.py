@@ -47,6 +47,8 @@ def test_components_in_their_places() -> None:
     assert names.index("DepthMiddleware") < names.index("RequisitesMiddleware")
     assert names.index("IncrementalMiddleware") < names.index("DepthMiddleware")
     assert RequisitesMiddleware in spider and IncrementalMiddleware in spider
+    # Repeats are dropped after the incremental middleware held back what it holds back.
+    assert names.index("RepeatedLinksMiddleware") < names.index("IncrementalMiddleware")
     assert components(settings, "ITEM_PIPELINES") == [DatabasePipeline]
     assert ProgressLine in components(settings, "EXTENSIONS")
 

@@ -12,9 +12,9 @@ in full). Requests of page requisites (CSS, images) are not looked at.
 
 What is archived comes from the conditional downloader middleware, which loads it at spider
 open: this middleware finds it with `crawler.get_downloader_middleware` once the engine exists.
-A page's links to other sites (by the off-site middleware's own check) and links it already
-let through this run (menus, "latest posts" widgets) are passed on uncounted: they say nothing
-about what a listing page holds, and the off-site and duplicate filters drop them.
+A page's links to other sites (by the off-site middleware's own check) and links already sent
+on this run (menus, "latest posts" widgets; crawler.middlewares.repeats knows them) are passed
+on uncounted: they say nothing about what a listing page holds, and are dropped downstream.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.items import ArticleItem
 from crawler.middlewares.conditional import ConditionalRequestMiddleware
+from crawler.middlewares.repeats import RepeatedLinksMiddleware
 from crawler.recrawl_policy import RecrawlPolicy, RecrawlState, listing_root
 from crawler.urls import looks_like_article, page_number
 
@@ -64,8 +65,8 @@ class IncrementalMiddleware:
         # The conditional middleware's, from spider open on; until then nothing is archived.
         self.state = RecrawlState()
         self.offsite: OffsiteMiddleware | None = None
-        # URLs of pages and articles let through this run, and why archived ones were.
-        self.passed: set[str] = set()
+        self.repeats: RepeatedLinksMiddleware | None = None
+        # Why archived articles were let through.
         self.reasons: dict[str, str] = {}
         self.clock = lambda: datetime.now(UTC)
 
@@ -89,9 +90,10 @@ class IncrementalMiddleware:
         return middleware
 
     def spider_opened(self, spider: Spider) -> None:
-        """Share the conditional middleware's state and the off-site middleware's check (the
-        engine, and so they, exist by now)."""
+        """Share the conditional middleware's state and the off-site and repeated-links
+        middlewares' knowledge (the engine, and so they, exist by now)."""
         self.offsite = self.crawler.get_downloader_middleware(OffsiteMiddleware)
+        self.repeats = self.crawler.get_spider_middleware(RepeatedLinksMiddleware)
         conditional = self.crawler.get_downloader_middleware(ConditionalRequestMiddleware)
         if conditional is None:
             logger.warning(
@@ -124,14 +126,13 @@ class IncrementalMiddleware:
 
     def _wanted(self, request: Request, page: _Page, now: datetime) -> bool:
         url = request.url
-        if url in self.passed or not self._on_site(request):
-            return True  # uncounted: the duplicate or the off-site filter has the last word
+        if self._repeated(url) or not self._on_site(request):
+            return True  # uncounted: the repeated-links or the off-site filter drops it
         known = self.state.known.articles.get(url)
         if known is None:
             if looks_like_article(url):
                 page.links += 1
                 page.fresh = True
-            self.passed.add(url)
             return True
         page.links += 1
         reason = self.policy.reason(url, known, request.meta.get("lastmod"), now)
@@ -140,8 +141,10 @@ class IncrementalMiddleware:
             return False
         page.fresh = page.fresh or reason == "changed"
         self.reasons.setdefault(url, reason)
-        self.passed.add(url)
         return True
+
+    def _repeated(self, url: str) -> bool:
+        return self.repeats is not None and self.repeats.passed_before(url)
 
     def _on_site(self, request: Request) -> bool:
         spider = self.crawler.spider

@@ -4,9 +4,10 @@ Discovery starts from the home page, robots.txt `Sitemap:` lines, configured sit
 feeds, and the feeds the home page announces; category, tag and paginated listing pages are
 followed within limits. Whether a page is an article is decided from the page itself.
 
-Links are not checked here for being on site or already requested: Scrapy's off-site filter
+Links are not checked here for being on site or already requested: the repeated-links spider
+middleware (crawler.middlewares.repeats) drops a URL already sent on, Scrapy's off-site filter
 (crawler.middlewares.offsite: host, scheme and port of the home) and its duplicate filter (or
-crawler.frontier's, shared by several workers) drop them when they are scheduled.
+crawler.frontier's, shared by several workers) drop the rest when they are scheduled.
 """
 
 from __future__ import annotations
