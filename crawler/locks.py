@@ -20,6 +20,8 @@ from typing import IO, Any
 
 from sqlalchemy import Connection, Engine, text
 
+from crawler.config import SOURCE_NAME, ConfigError
+
 # Lock name of schema creation; '~' cannot start a source name, so it never clashes with one.
 SCHEMA = "~schema"
 
@@ -137,6 +139,8 @@ def source_lock(engine: Engine, source_name: str, *, shared: bool = False) -> Ru
 
     `shared`: frontier workers of the source hold it together, apart from exclusive runs.
     """
+    if not SOURCE_NAME.fullmatch(source_name):  # the name becomes a lock file's name
+        raise ConfigError(f"not a valid source name: {source_name!r}")
     return RunLock(engine, source_name, shared=shared)
 
 
