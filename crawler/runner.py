@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
+from sqlalchemy.exc import SQLAlchemyError
 
 from crawler import settings as default_settings
 from crawler.config import Paths, Source
@@ -21,6 +22,7 @@ from crawler.locks import schema_lock, source_lock
 from crawler.spiders.hub import HubSpider
 from pipelines.db.engine import open_engine
 from pipelines.db.history import reap_dead_runs, record_skipped, running_run
+from pipelines.db.replay import replay_spools
 from pipelines.db.runs import ensure_source, finish_run, start_run
 from pipelines.db.schema import ensure_schema
 
@@ -112,6 +114,7 @@ def build_settings(
         "DB_URL": paths.database_url,
         "DB_SOURCE_ID": source_id,
         "DB_RUN_ID": run_id,
+        "DB_SPOOL_DIR": str(paths.data_dir / "spool"),
         "HUB_MAX_ARTICLES": options.max_articles or source.max_articles,
         "PROGRESS_ENABLED": options.progress and not options.verbose,
         "LOG_LEVEL": options.log_level,
@@ -153,6 +156,7 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
     try:
         with schema_lock(engine):  # simultaneous first runs must not race to migrate
             ensure_schema(engine)
+        replay_spools(engine, paths.data_dir / "spool")  # rows an outage kept from the database
         source_id = ensure_source(engine, source)
         if not lock.acquire():
             _skip(engine, source, source_id, options.trigger)
@@ -192,9 +196,25 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
         summary = _summarize(
             source, run_id, stats, spider, time.monotonic() - started, frontier=frontier
         )
+        try:
+            _record(engine, summary, stats)
+        finally:
+            lock.release()
+            engine.dispose()
+    if summary.status != "finished":
+        reason = summary.error or f"crawl ended: {summary.reason}"
+        if not options.verbose:
+            reason += f" (log: {log_path(paths, source, run_id)})"
+        raise CrawlFailed(reason)
+    return summary
+
+
+def _record(engine: Any, summary: CrawlSummary, stats: dict[str, Any]) -> None:
+    """Store the run's outcome; if the database is away, the summary says so instead."""
+    try:
         finish_run(
             engine,
-            run_id,
+            summary.run_id,
             status=summary.status,
             counts={
                 "pages": summary.pages,
@@ -207,14 +227,10 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
             stats=stats,
             error=summary.error,
         )
-        lock.release()
-        engine.dispose()
-    if summary.status != "finished":
-        reason = summary.error or f"crawl ended: {summary.reason}"
-        if not options.verbose:
-            reason += f" (log: {log_path(paths, source, run_id)})"
-        raise CrawlFailed(reason)
-    return summary
+    except SQLAlchemyError as exc:  # the next start marks the run dead and replays its spool
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        summary.status = "failed"
+        summary.error = f"{summary.error or 'crawl ended'}; run not recorded: {reason}"
 
 
 def _free(engine: Any, source_name: str) -> bool:
@@ -251,6 +267,12 @@ def _summarize(
         error = f"crawl could not start: {stats['newshub/startup_error']}"
     elif spider is not None and spider.seed_error and pages == 0:
         error = f"cannot reach {source.home}: {spider.seed_error}"
+    elif stats.get("newshub/db_spool_pending"):
+        error = (
+            f"database unavailable ({stats.get('newshub/db_unavailable')}): "
+            f"{stats['newshub/db_spool_pending']} rows kept in {stats.get('newshub/db_spool')}, "
+            "written by the next crawl's start"
+        )
     elif stats.get("newshub/db_errors"):
         error = f"database writes failed: {stats['newshub/db_errors'][0]}"
     elif reason not in SUCCESS_REASONS:

@@ -121,6 +121,15 @@ DB_FLUSH_INTERVAL = 2.0
 DB_SOURCE_ID = 0
 # Row id of this run in crawl_runs; the runner sets it (empty: captures carry no run).
 DB_RUN_ID = 0
+# Rows the database cannot take (outage) are appended here, fsync-ed, and replayed when it is
+# back, at the end of the run or at the next crawl's start; the runner sets <data dir>/spool.
+DB_SPOOL_DIR = "data/spool"
+# Retry a refused batch after these pauses (seconds) before spooling it; the crawl never waits.
+DB_RETRY_DELAYS = [0.5, 1.0, 2.0]
+# While rows are spooled, try to replay them this often (seconds).
+DB_REPLAY_INTERVAL = 5.0
+# At the end of a run, keep trying to replay the spool this long (seconds) before giving up.
+DB_CLOSE_WAIT = 30.0
 
 # --- Incremental recrawls (middlewares.conditional and .incremental; crawler.recrawl_policy) ---
 # Send archived articles' ETag / Last-Modified back; a 304 only bumps last_seen.
