@@ -7,6 +7,7 @@ so the crawl itself only ever talks to the database from the pipeline's writer t
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from pathlib import Path
 from typing import Any, NoReturn
@@ -180,6 +181,8 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
     started = time.monotonic()
     stats: dict[str, Any] = {}
     spider: HubSpider | None = None
+    # A full disk must not turn each log line into a "--- Logging error ---" traceback.
+    logging.raiseExceptions = False
     try:
         process = CrawlerProcess(settings)
         crawler = process.create_crawler(HubSpider)
@@ -267,6 +270,8 @@ def _summarize(
         error = f"crawl could not start: {stats['newshub/startup_error']}"
     elif spider is not None and spider.seed_error and pages == 0:
         error = f"cannot reach {source.home}: {spider.seed_error}"
+    elif stats.get("newshub/storage_error"):
+        error = str(stats["newshub/storage_error"])
     elif stats.get("newshub/db_spool_pending"):
         error = (
             f"database unavailable ({stats.get('newshub/db_unavailable')}): "

@@ -70,6 +70,8 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.extensions.progress.ProgressLine": 500,
+    # Stops the run before the disk is full, and at once when a WARC write fails.
+    "crawler.extensions.storage.StorageGuard": 510,
 }
 
 # --- WARC capture (crawler.middlewares.warc, pipelines.warc.writer) ---
@@ -93,6 +95,12 @@ WARC_DEDUP_ENABLED = True
 WARC_DEDUP_MIN_SIZE = 256
 # Digests of earlier crawls kept in memory (newest first); older duplicates are stored again.
 WARC_DEDUP_MAX_ENTRIES = 200_000
+
+# --- Disk space (crawler.extensions.storage) ---
+# Stop the crawl (run `failed`, reason disk_full) when the WARC folder's disk has less free.
+STORAGE_MIN_FREE = 100 * 1024 * 1024
+# Seconds between free-space checks.
+STORAGE_CHECK_INTERVAL = 1.0
 
 # --- Page requisites (crawler.middlewares.requisites) ---
 # Fetch the stylesheets, scripts, images and fonts that archived pages reference.

@@ -114,7 +114,12 @@ class ArchiveStore(RowWriter):
                 self.unavailable,
                 self.spool.path,
             )
-        self.spool.append(batch)
+        try:
+            self.spool.append(batch)
+        except OSError as exc:  # disk full too: the WARC files are all that is left
+            logger.error("cannot spool %d rows to %s: %s", len(batch), self.spool.path, exc)
+            self.errors.append(f"database unavailable and spool failed: {exc}")
+            return
         self.counts["spooled"] += len(batch)
 
     def _replay_when_due(self) -> None:
