@@ -64,6 +64,8 @@ SPIDER_MIDDLEWARES = {
     "crawler.middlewares.incremental.IncrementalMiddleware": 100,
     # Asks for the stylesheets, scripts, images and fonts archived pages need to replay.
     "crawler.middlewares.requisites.RequisitesMiddleware": 950,
+    # Caps what one page or sitemap can make the crawl request (next to the spider's output).
+    "crawler.middlewares.caps.CrawlCaps": 960,
 }
 ITEM_PIPELINES = {
     "pipelines.database_pipeline.DatabasePipeline": 800,
@@ -162,6 +164,27 @@ SCHEDULER_JITTER = 60
 SCHEDULER_TIMEOUT = 6 * 3600
 # On SIGTERM, seconds running crawls get to close WARC files and flush before SIGKILL.
 SCHEDULER_STOP_GRACE = 60
+
+# --- Caps against hostile or broken hubs (crawler.middlewares.caps; 0: no limit) ---
+# Each hit is counted in newshub/caps/NAME and named in the run summary; the run still finishes.
+# Links followed from one page (a 400-article demo hub's pages have about 100).
+CAPS_LINKS_PER_PAGE = 1000
+# Child sitemaps followed from one sitemap index (a daily sitemap for ~3 years).
+CAPS_SITEMAPS_PER_INDEX = 1000
+# URLs followed from one sitemap (the sitemap protocol's own maximum).
+CAPS_URLS_PER_SITEMAP = 50_000
+# Longest URL requested (characters).
+CAPS_URL_LENGTH = 2048
+# Most path segments in a URL requested.
+CAPS_PATH_DEPTH = 16
+# Most times one path segment may appear in a URL (`/a/a/a/...` traps).
+CAPS_REPEATED_SEGMENT = 3
+# Most query-string variants of one path (`?date=` calendar traps; pagination is capped apart).
+CAPS_QUERY_VARIANTS = 100
+# Scrapy's own caps: stop after this many responses, or this many seconds (a source's
+# `timeout` overrides it, so a crawl started by cron ends like one under the daemon).
+CLOSESPIDER_PAGECOUNT = 200_000
+CLOSESPIDER_TIMEOUT = 6 * 3600
 
 # --- Hub spider (crawler.spiders.hub) ---
 # Stop after this many articles (0: no limit).

@@ -184,6 +184,7 @@ class HubSpider(scrapy.Spider):
         if url in self.requested:
             return None
         if self.max_listing_pages and page_number(url) > self.max_listing_pages:
+            self.crawler.stats.inc_value("newshub/caps/listing_pages")  # named in the summary
             return None
         priority = ARTICLE_PRIORITY if looks_like_article(url) else 0
         request = self._request(url, self.parse_page, referrer, priority)
