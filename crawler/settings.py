@@ -164,6 +164,9 @@ SCHEDULER_JITTER = 60
 SCHEDULER_TIMEOUT = 6 * 3600
 # On SIGTERM, seconds running crawls get to close WARC files and flush before SIGKILL.
 SCHEDULER_STOP_GRACE = 60
+# One daemon per database schedules; another waits as a standby and checks this often (seconds)
+# whether the active one is gone.
+SCHEDULER_STANDBY_POLL = 5.0
 
 # --- Caps against hostile or broken hubs (crawler.middlewares.caps; 0: no limit) ---
 # Each hit is counted in newshub/caps/NAME and named in the run summary; the run still finishes.

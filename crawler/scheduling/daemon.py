@@ -27,6 +27,7 @@ from sqlalchemy import Engine, column, inspect, select, table
 from crawler import settings as defaults
 from crawler.config import Source
 from crawler.scheduling.expressions import make_trigger
+from crawler.scheduling.leader import wait_for_leadership
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class DaemonOptions:
     jitter: float = defaults.SCHEDULER_JITTER
     timeout: float = defaults.SCHEDULER_TIMEOUT
     stop_grace: float = defaults.SCHEDULER_STOP_GRACE
+    standby_poll: float = defaults.SCHEDULER_STANDBY_POLL
 
 
 @dataclasses.dataclass(frozen=True)
@@ -162,7 +164,23 @@ class Daemon:
         return actions
 
     def run(self, engine: Engine) -> None:
-        """Schedule until SIGTERM/SIGINT, then stop the running crawls and return."""
+        """Schedule until SIGTERM/SIGINT, then stop the running crawls and return.
+
+        While another daemon schedules on the same database, wait as its standby.
+        """
+        standby_stopped = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):  # until the scheduler's own take over
+            signal.signal(signum, lambda *_: standby_stopped.set())
+        leadership = wait_for_leadership(engine, self.options.standby_poll, standby_stopped)
+        if leadership is None:
+            logger.info("standby scheduler stopped")
+            return
+        try:
+            self._schedule(engine)
+        finally:
+            leadership.release()
+
+    def _schedule(self, engine: Engine) -> None:
         global _daemon
         from apscheduler.events import EVENT_SCHEDULER_START
 
