@@ -16,6 +16,8 @@ from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 
 from crawler import settings as newshub_settings
 from crawler.extensions.progress import ProgressLine
+from crawler.extensions.storage import StorageGuard
+from crawler.middlewares.caps import CrawlCaps
 from crawler.middlewares.conditional import ConditionalRequestMiddleware
 from crawler.middlewares.incremental import IncrementalMiddleware
 from crawler.middlewares.offsite import HomeOffsiteMiddleware
@@ -41,9 +43,15 @@ SPIDER_MIDDLEWARES = {
     # Asks for the stylesheets, scripts, images and fonts archived pages need to replay; above
     # DepthMiddleware (900), so its requests pass Depth, Referer and the off-site filter.
     RequisitesMiddleware: 950,
+    # Caps what one page or sitemap can make the crawl request (next to the spider's output).
+    CrawlCaps: 960,
 }
 ITEM_PIPELINES = {DatabasePipeline: 800}
-EXTENSIONS = {ProgressLine: 500}
+EXTENSIONS = {
+    ProgressLine: 500,
+    # Stops the run before the disk is full, and at once when a WARC write fails.
+    StorageGuard: 510,
+}
 # The settings of newshub's own components, by prefix (the others in crawler/settings.py are
 # Scrapy's, or the scheduler daemon's, and stay the project's business).
 COMPONENT_SETTINGS = (
@@ -55,6 +63,8 @@ COMPONENT_SETTINGS = (
     "HUB_",
     "PROGRESS_",
     "FRONTIER_",
+    "CAPS_",
+    "STORAGE_",
 )
 
 

@@ -21,7 +21,8 @@ from sqlalchemy.exc import ArgumentError
 from crawler.errors import NewshubError
 
 DEFAULT_CONFIG = "newshub.toml"
-SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+# Matched whole (fullmatch): `$` would also accept a trailing newline ("hub\n").
+SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 class ConfigError(NewshubError):
@@ -158,7 +159,7 @@ def parse_source(table: Any, *, where: str) -> Source:
     if unknown:
         raise ConfigError(f"{where}: unknown key(s): {', '.join(unknown)}")
     name = table.get("name")
-    if not isinstance(name, str) or not SOURCE_NAME.match(name):
+    if not isinstance(name, str) or not SOURCE_NAME.fullmatch(name):
         raise ConfigError(f"{where}: 'name' must be letters, digits, '.', '_' or '-'")
     where = f"{where} ({name})"
     home = check_url(table.get("home"), f"{where}: 'home'")
@@ -192,7 +193,7 @@ def adhoc_source(home: str, name: str | None = None) -> Source:
     """A source for `newshub crawl --url`, named after the host unless a name is given."""
     home = check_url(home, "--url")
     name = name or (urlsplit(home).hostname or "adhoc").removeprefix("www.")
-    if not SOURCE_NAME.match(name):
+    if not SOURCE_NAME.fullmatch(name):
         raise ConfigError("--name must be letters, digits, '.', '_' or '-'")
     return Source(name=name, home=home)
 

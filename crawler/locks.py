@@ -20,8 +20,12 @@ from typing import IO, Any
 
 from sqlalchemy import Connection, Engine, text
 
-# Lock name of schema creation; '~' cannot start a source name, so it never clashes with one.
+from crawler.config import SOURCE_NAME, ConfigError
+
+# Lock names of schema creation and of the active scheduler daemon; '~' cannot start a source
+# name, so they never clash with one.
 SCHEMA = "~schema"
+SCHEDULER = "~scheduler"
 
 
 class RunLock:
@@ -137,9 +141,22 @@ def source_lock(engine: Engine, source_name: str, *, shared: bool = False) -> Ru
 
     `shared`: frontier workers of the source hold it together, apart from exclusive runs.
     """
+    if not SOURCE_NAME.fullmatch(source_name):  # the name becomes a lock file's name
+        raise ConfigError(f"not a valid source name: {source_name!r}")
     return RunLock(engine, source_name, shared=shared)
 
 
 def schema_lock(engine: Engine) -> RunLock:
     """The lock around schema creation, so simultaneous first runs don't race to migrate."""
     return RunLock(engine, SCHEMA)
+
+
+def scheduler_lock(engine: Engine) -> RunLock:
+    """The lock the active scheduler daemon holds (crawler.scheduling.leader).
+
+    PostgreSQL advisory locks are server-wide, so the key names the database: daemons of two
+    databases on one server must not stand by for each other.
+    """
+    if engine.url.get_backend_name() == "postgresql":
+        return RunLock(engine, f"{SCHEDULER}:{engine.url.database}")
+    return RunLock(engine, SCHEDULER)

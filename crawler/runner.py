@@ -7,25 +7,26 @@ so the crawl itself only ever talks to the database from the pipeline's writer t
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from pathlib import Path
 from typing import Any, NoReturn
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
+from sqlalchemy.exc import SQLAlchemyError
 
 from crawler import settings as default_settings
 from crawler.config import Paths, Source
 from crawler.errors import NewshubError
 from crawler.locks import schema_lock, source_lock
+from crawler.run_summary import CrawlSummary, summarize
 from crawler.spiders.hub import HubSpider
 from pipelines.db.engine import open_engine
 from pipelines.db.history import reap_dead_runs, record_skipped, running_run
+from pipelines.db.replay import replay_spools
 from pipelines.db.runs import ensure_source, finish_run, start_run
 from pipelines.db.schema import ensure_schema
-
-# Finish reasons that mean the crawl did what it was asked to do.
-SUCCESS_REASONS = frozenset({"finished", "max_articles", "closespider_itemcount"})
 
 
 class CrawlFailed(NewshubError):
@@ -54,45 +55,6 @@ class CrawlOptions:
     settings: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
-@dataclasses.dataclass
-class CrawlSummary:
-    """What a run did, as printed at its end and stored in crawl_runs."""
-
-    source: str
-    run_id: int
-    status: str
-    reason: str
-    pages: int
-    articles_new: int
-    articles_updated: int
-    articles_unchanged: int
-    warc_files: list[str]
-    bytes_archived: int
-    duration: float
-    error: str | None = None
-    # Archived articles a recrawl did not download again: 304 answers, and skipped requests.
-    not_modified: int = 0
-    skipped: int = 0
-
-    def lines(self) -> list[str]:
-        recrawl = []
-        if self.not_modified or self.skipped:
-            recrawl = [
-                f"recrawl       {self.skipped} skipped as unchanged, "
-                f"{self.not_modified} not modified (304)"
-            ]
-        outcome = self.status if self.reason == self.status else f"{self.status}: {self.reason}"
-        return [
-            f"source        {self.source} (run {self.run_id}, {outcome})",
-            f"pages         {self.pages} fetched",
-            f"articles      {self.articles_new} new, {self.articles_updated} updated, "
-            f"{self.articles_unchanged} unchanged",
-            *recrawl,
-            f"warc files    {len(self.warc_files)} ({self.bytes_archived:,} bytes archived)",
-            f"duration      {self.duration:.1f} s",
-        ]
-
-
 def build_settings(
     source: Source,
     paths: Paths,
@@ -112,7 +74,9 @@ def build_settings(
         "DB_URL": paths.database_url,
         "DB_SOURCE_ID": source_id,
         "DB_RUN_ID": run_id,
+        "DB_SPOOL_DIR": str(paths.data_dir / "spool"),
         "HUB_MAX_ARTICLES": options.max_articles or source.max_articles,
+        "CLOSESPIDER_TIMEOUT": source.timeout or default_settings.CLOSESPIDER_TIMEOUT,
         "PROGRESS_ENABLED": options.progress and not options.verbose,
         "LOG_LEVEL": options.log_level,
         "LOG_FILE": None if options.verbose else str(log_path(paths, source, run_id)),
@@ -153,6 +117,7 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
     try:
         with schema_lock(engine):  # simultaneous first runs must not race to migrate
             ensure_schema(engine)
+        replay_spools(engine, paths.data_dir / "spool")  # rows an outage kept from the database
         source_id = ensure_source(engine, source)
         if not lock.acquire():
             _skip(engine, source, source_id, options.trigger)
@@ -176,6 +141,8 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
     started = time.monotonic()
     stats: dict[str, Any] = {}
     spider: HubSpider | None = None
+    # A full disk must not turn each log line into a "--- Logging error ---" traceback.
+    logging.raiseExceptions = False
     try:
         process = CrawlerProcess(settings)
         crawler = process.create_crawler(HubSpider)
@@ -189,12 +156,28 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
         stats.update(crawler.stats.get_stats() if crawler.stats else {})
         spider = crawler.spider  # type: ignore[assignment]
     finally:
-        summary = _summarize(
+        summary = summarize(
             source, run_id, stats, spider, time.monotonic() - started, frontier=frontier
         )
+        try:
+            _record(engine, summary, stats)
+        finally:
+            lock.release()
+            engine.dispose()
+    if summary.status != "finished":
+        reason = summary.error or f"crawl ended: {summary.reason}"
+        if not options.verbose:
+            reason += f" (log: {log_path(paths, source, run_id)})"
+        raise CrawlFailed(reason)
+    return summary
+
+
+def _record(engine: Any, summary: CrawlSummary, stats: dict[str, Any]) -> None:
+    """Store the run's outcome; if the database is away, the summary says so instead."""
+    try:
         finish_run(
             engine,
-            run_id,
+            summary.run_id,
             status=summary.status,
             counts={
                 "pages": summary.pages,
@@ -207,14 +190,10 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
             stats=stats,
             error=summary.error,
         )
-        lock.release()
-        engine.dispose()
-    if summary.status != "finished":
-        reason = summary.error or f"crawl ended: {summary.reason}"
-        if not options.verbose:
-            reason += f" (log: {log_path(paths, source, run_id)})"
-        raise CrawlFailed(reason)
-    return summary
+    except SQLAlchemyError as exc:  # the next start marks the run dead and replays its spool
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        summary.status = "failed"
+        summary.error = f"{summary.error or 'crawl ended'}; run not recorded: {reason}"
 
 
 def _free(engine: Any, source_name: str) -> bool:
@@ -233,50 +212,3 @@ def _skip(engine: Any, source: Source, source_id: int, trigger: str) -> NoReturn
     reason = f"source {source.name!r} is already being crawled{who}; this run is skipped"
     record_skipped(engine, source_id, trigger=trigger, reason=reason)
     raise CrawlSkipped(reason)
-
-
-def _summarize(
-    source: Source,
-    run_id: int,
-    stats: dict[str, Any],
-    spider: HubSpider | None,
-    duration: float,
-    *,
-    frontier: bool = False,
-) -> CrawlSummary:
-    reason = str(stats.get("finish_reason", "interrupted"))
-    pages = int(stats.get("downloader/response_count", 0))
-    error = None
-    if stats.get("newshub/startup_error"):
-        error = f"crawl could not start: {stats['newshub/startup_error']}"
-    elif spider is not None and spider.seed_error and pages == 0:
-        error = f"cannot reach {source.home}: {spider.seed_error}"
-    elif stats.get("newshub/db_errors"):
-        error = f"database writes failed: {stats['newshub/db_errors'][0]}"
-    elif reason not in SUCCESS_REASONS:
-        error = f"crawl stopped early: {reason}"
-    elif pages == 0 and not frontier:  # a frontier worker may join when nothing is left
-        error = f"nothing fetched from {source.home}"
-    if error:
-        status = "interrupted" if reason in ("shutdown", "interrupted") else "failed"
-    else:
-        status = "finished"
-    not_modified = int(stats.get("newshub/recrawl/not_modified", 0))
-    skipped = int(stats.get("newshub/recrawl/skipped", 0))
-    return CrawlSummary(
-        source=source.name,
-        run_id=run_id,
-        status=status,
-        reason=reason,
-        pages=pages,
-        articles_new=int(stats.get("newshub/articles_new", 0)),
-        articles_updated=int(stats.get("newshub/articles_updated", 0)),
-        # Unchanged: same content on refetch, a 304, or skipped as unchanged (sitemap lastmod).
-        articles_unchanged=int(stats.get("newshub/articles_unchanged", 0)) + not_modified + skipped,
-        warc_files=list(stats.get("newshub/warc_files", [])),
-        bytes_archived=int(stats.get("warc/bytes_written", 0)),
-        duration=duration,
-        error=error,
-        not_modified=not_modified,
-        skipped=skipped,
-    )

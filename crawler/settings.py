@@ -55,8 +55,9 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
 
 # newshub's components (crawler.addon): WARC capture, conditional GETs, incremental recrawls,
-# page requisites, the off-site filter by host, scheme and port, the database pipeline and the
-# progress line. Each switches itself off by its setting below (*_ENABLED, or an empty DB_URL).
+# page requisites, the off-site filter by host, scheme and port, crawl caps, the database
+# pipeline, the storage guard and the progress line. Each switches itself off by its setting
+# below (*_ENABLED, or an empty DB_URL).
 ADDONS = {"crawler.addon.NewshubAddon": 0}
 
 # --- WARC capture (crawler.middlewares.warc, pipelines.warc.writer) ---
@@ -80,6 +81,12 @@ WARC_DEDUP_ENABLED = True
 WARC_DEDUP_MIN_SIZE = 256
 # Digests of earlier crawls kept in memory (newest first); older duplicates are stored again.
 WARC_DEDUP_MAX_ENTRIES = 200_000
+
+# --- Disk space (crawler.extensions.storage) ---
+# Stop the crawl (run `failed`, reason disk_full) when the WARC folder's disk has less free.
+STORAGE_MIN_FREE = 100 * 1024 * 1024
+# Seconds between free-space checks.
+STORAGE_CHECK_INTERVAL = 1.0
 
 # --- Page requisites (crawler.middlewares.requisites) ---
 # Fetch the stylesheets, scripts, images and fonts that archived pages reference.
@@ -108,6 +115,15 @@ DB_FLUSH_INTERVAL = 2.0
 DB_SOURCE_ID = 0
 # Row id of this run in crawl_runs; the runner sets it (empty: captures carry no run).
 DB_RUN_ID = 0
+# Rows the database cannot take (outage) are appended here, fsync-ed, and replayed when it is
+# back, at the end of the run or at the next crawl's start; the runner sets <data dir>/spool.
+DB_SPOOL_DIR = "data/spool"
+# Retry a refused batch after these pauses (seconds) before spooling it; the crawl never waits.
+DB_RETRY_DELAYS = [0.5, 1.0, 2.0]
+# While rows are spooled, try to replay them this often (seconds).
+DB_REPLAY_INTERVAL = 5.0
+# At the end of a run, keep trying to replay the spool this long (seconds) before giving up.
+DB_CLOSE_WAIT = 30.0
 
 # --- Incremental recrawls (middlewares.conditional and .incremental; crawler.recrawl_policy) ---
 # Send archived articles' ETag / Last-Modified back; a 304 only bumps last_seen.
@@ -132,6 +148,30 @@ SCHEDULER_JITTER = 60
 SCHEDULER_TIMEOUT = 6 * 3600
 # On SIGTERM, seconds running crawls get to close WARC files and flush before SIGKILL.
 SCHEDULER_STOP_GRACE = 60
+# One daemon per database schedules; another waits as a standby and checks this often (seconds)
+# whether the active one is gone.
+SCHEDULER_STANDBY_POLL = 5.0
+
+# --- Caps against hostile or broken hubs (crawler.middlewares.caps; 0: no limit) ---
+# Each hit is counted in newshub/caps/NAME and named in the run summary; the run still finishes.
+# Links followed from one page (a 400-article demo hub's pages have about 100).
+CAPS_LINKS_PER_PAGE = 1000
+# Child sitemaps followed from one sitemap index (a daily sitemap for ~3 years).
+CAPS_SITEMAPS_PER_INDEX = 1000
+# URLs followed from one sitemap (the sitemap protocol's own maximum).
+CAPS_URLS_PER_SITEMAP = 50_000
+# Longest URL requested (characters).
+CAPS_URL_LENGTH = 2048
+# Most path segments in a URL requested.
+CAPS_PATH_DEPTH = 16
+# Most times one path segment may appear in a URL (`/a/a/a/...` traps).
+CAPS_REPEATED_SEGMENT = 3
+# Most query-string variants of one path (`?date=` calendar traps; pagination is capped apart).
+CAPS_QUERY_VARIANTS = 100
+# Scrapy's own caps: stop after this many responses, or this many seconds (a source's
+# `timeout` overrides it, so a crawl started by cron ends like one under the daemon).
+CLOSESPIDER_PAGECOUNT = 200_000
+CLOSESPIDER_TIMEOUT = 6 * 3600
 
 # --- Hub spider (crawler.spiders.hub) ---
 # Stop after this many articles (0: no limit).

@@ -27,7 +27,7 @@ from crawler.urls import clean_url
 from newshub_archive.reextract import payload_capture, read_page
 from newshub_archive.verify import verify
 from pipelines.db.models import ArticleRow, Capture, CrawlRun, SourceRow
-from pipelines.db.store import ArchiveStore
+from pipelines.db.rows import RowWriter
 from pipelines.warc.dedup import content_coding, dedup_key
 from pipelines.warc.files import safe_name_part
 from pipelines.warc.reading import record_at
@@ -48,7 +48,7 @@ def restore_orphans(
             counts["unowned"] += len(orphans)
             continue
         source_id, source_name, run_id = owner
-        store = ArchiveStore(engine, source_id, run_id)
+        writer = RowWriter(source_id, run_id)
         with open(warc_dir / name, "rb") as stream:
             rows = [_capture_row(engine, stream, name, *orphan) for orphan in orphans]
         ids = [row["warc_record_id"] for row in rows]
@@ -60,7 +60,8 @@ def restore_orphans(
                 ).scalars()
             )
             rows = [row for row in rows if row["warc_record_id"] not in taken]
-            store.write_batch(connection, [("capture", row) for row in rows])
+            if rows:
+                writer.write_captures(connection, rows)
         counts["captures"] += len(rows)
         with Session(engine, expire_on_commit=False) as session:
             ids = [row["warc_record_id"] for row in rows]
@@ -167,4 +168,4 @@ def _restore_article(
         if last_seen is not None and last_seen >= capture.fetched_at:
             return "kept"
         item = ArticleItem(source_name, article, capture.fetched_at, capture.warc_record_id)
-        return ArchiveStore(engine, source_id).write_article(connection, item)
+        return RowWriter(source_id).write_article(connection, item)

@@ -21,7 +21,7 @@ from crawler.items import ArticleItem
 from crawler.settings import HUB_TRACKING_PARAMS
 from crawler.urls import clean_url
 from pipelines.db.models import ArticleRow, Capture, SourceRow
-from pipelines.db.store import ArchiveStore
+from pipelines.db.rows import RowWriter
 from pipelines.warc.reading import record_at
 
 
@@ -111,7 +111,7 @@ def reextract(
             fetched_at=capture.fetched_at,
             warc_record_id=capture.warc_record_id,
         )
-        store = ArchiveStore(engine, source_id)
+        writer = RowWriter(source_id)
         with engine.begin() as connection:
-            counts[store.write_article(connection, item)] += 1
+            counts[writer.write_article(connection, item)] += 1
     return counts

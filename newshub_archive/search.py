@@ -28,6 +28,7 @@ from sqlalchemy import (
     table,
 )
 
+from crawler.errors import NewshubError
 from newshub_archive.selection import ArticleFilter
 from pipelines.db.models import ArticleRow, SourceRow
 
@@ -36,9 +37,17 @@ TITLE_WEIGHT, BODY_WEIGHT = 10.0, 1.0
 MARK = ("[", "]")
 ELLIPSIS = "…"
 SNIPPET_TOKENS = 16
+# Query limits: a query is something a person types; beyond these it is refused with one line,
+# before any parsing or database work, so a pasted document cannot keep the database busy.
+MAX_QUERY_LENGTH = 1000
+MAX_QUERY_TERMS = 32
 
 _WORDS = re.compile(r"[^\W_]+")
 _PIECES = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+
+
+class QueryTooLarge(NewshubError):
+    """A search query over the length or term limit; the message says which and by how much."""
 
 
 @dataclass(frozen=True)
@@ -80,8 +89,16 @@ class Hit:
 
 
 def parse_query(text: str) -> list[Group]:
-    """The query as alternatives (OR) of groups of terms; pieces without a word are dropped."""
+    """The query as alternatives (OR) of groups of terms; pieces without a word are dropped.
+
+    Raises QueryTooLarge beyond MAX_QUERY_LENGTH characters or MAX_QUERY_TERMS terms.
+    """
+    if len(text) > MAX_QUERY_LENGTH:
+        raise QueryTooLarge(
+            f"search query too long: {len(text):,} characters (at most {MAX_QUERY_LENGTH:,})"
+        )
     groups: list[Group] = []
+    terms = 0
     include: list[Term] = []
     exclude: list[Term] = []
 
@@ -105,6 +122,9 @@ def parse_query(text: str) -> list[Group]:
         else:
             term = Term(_words(quoted))
         if term.words:
+            terms += 1
+            if terms > MAX_QUERY_TERMS:
+                raise QueryTooLarge(f"search query has too many terms (at most {MAX_QUERY_TERMS})")
             (exclude if negated else include).append(term)
     close()
     return groups

@@ -11,6 +11,7 @@ from crawler.items import ArticleItem
 from crawler.signals import capture_archived
 from pipelines.db.engine import make_engine
 from pipelines.db.runs import ensure_source
+from pipelines.db.spool import Spool, spool_path
 from pipelines.db.store import ArchiveStore
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ class DatabasePipeline:
         run_id: int | None,
         batch_size: int,
         flush_interval: float,
+        spool_dir: str,
+        durability: dict[str, Any],
     ) -> None:
         self.crawler = crawler
         self.url = url
@@ -39,6 +42,9 @@ class DatabasePipeline:
         self.run_id = run_id
         self.batch_size = batch_size
         self.flush_interval = flush_interval
+        self.spool_dir = spool_dir
+        self.durability = durability
+        self.spool: Spool | None = None
         self.engine: Engine | None = None
         self.store: ArchiveStore | None = None
 
@@ -54,6 +60,12 @@ class DatabasePipeline:
             run_id=settings.getint("DB_RUN_ID") or None,
             batch_size=settings.getint("DB_BATCH_SIZE"),
             flush_interval=settings.getfloat("DB_FLUSH_INTERVAL"),
+            spool_dir=settings.get("DB_SPOOL_DIR"),
+            durability={
+                "retry_delays": tuple(float(d) for d in settings.getlist("DB_RETRY_DELAYS")),
+                "replay_interval": settings.getfloat("DB_REPLAY_INTERVAL"),
+                "close_wait": settings.getfloat("DB_CLOSE_WAIT"),
+            },
         )
         crawler.signals.connect(pipeline.capture_archived, signal=capture_archived)
         return pipeline
@@ -63,12 +75,18 @@ class DatabasePipeline:
         if self.source_id is None:  # started by `scrapy crawl`, not by the newshub runner
             source = self.crawler.spider.source  # type: ignore[union-attr]
             self.source_id = await asyncio.to_thread(ensure_source, self.engine, source)
+        path = spool_path(self.spool_dir, self.source_id, self.run_id)
+        self.spool = await asyncio.to_thread(Spool.take, path)
+        if self.spool is None:
+            raise RuntimeError(f"spool {path} is held by another process")
         self.store = ArchiveStore(
             self.engine,
             self.source_id,
             self.run_id,
             batch_size=self.batch_size,
             flush_interval=self.flush_interval,
+            spool=self.spool,
+            **self.durability,
         )
         self.store.start()
 
@@ -91,4 +109,11 @@ class DatabasePipeline:
             stats.set_value(f"newshub/articles_{name}", self.store.counts[name])
         stats.set_value("newshub/captures_stored", self.store.counts["captures"])
         stats.set_value("newshub/db_errors", list(self.store.errors))
+        stats.set_value("newshub/db_rows_spooled", self.store.counts["spooled"])
+        assert self.spool is not None
+        if self.spool.pending:  # the next start replays them (pipelines.db.replay)
+            stats.set_value("newshub/db_spool_pending", self.spool.pending)
+            stats.set_value("newshub/db_spool", str(self.spool.path))
+            stats.set_value("newshub/db_unavailable", self.store.unavailable)
+        self.spool.close()
         await asyncio.to_thread(self.engine.dispose)

@@ -88,6 +88,15 @@ def test_adhoc_source() -> None:
     assert adhoc_source("http://127.0.0.1:8000/", "demo").name == "demo"
     with pytest.raises(ConfigError):
         adhoc_source("hub.example")
+    for bad in ("hub\n", "hub\nx", "-hub", "hub/x"):  # names are matched whole
+        with pytest.raises(ConfigError):
+            adhoc_source("http://127.0.0.1:8000/", bad)
+
+
+def test_source_name_with_newline_is_rejected(tmp_path: Path) -> None:
+    config = write(tmp_path, '[[source]]\nname = "hub\\n"\nhome = "http://hub.example/"\n')
+    with pytest.raises(ConfigError, match="'name' must be"):
+        load_sources(config)
 
 
 @pytest.mark.parametrize(

@@ -15,9 +15,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, select
 
-from crawler.config import Source
+from crawler.config import ConfigError, Source
 from crawler.demo.server import DemoServer
 from crawler.demo.site import DemoHub
 from crawler.locks import schema_lock, source_lock
@@ -50,6 +51,8 @@ def test_one_holder_per_source_and_sources_apart(database_url: str) -> None:
         second.release()
         other.release()
         first.release()  # twice is harmless
+        with pytest.raises(ConfigError):  # "hub\n" would get a lock of its own beside "hub"'s
+            source_lock(engine, "hub\n")
     finally:
         engine.dispose()
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from crawler.signals import capture_archived
 from pipelines.db.engine import with_engine
@@ -219,6 +219,12 @@ class WarcCaptureMiddleware:
                 record = self.writer.write_exchange(exchange)
             else:
                 record = self.writer.write_revisit(exchange, original)
+        except OSError as exc:  # disk full or failing: crawler.extensions.storage stops the run
+            logger.error("Could not write %s to WARC in %s: %s", response.url, self.directory, exc)
+            if self.stats is not None:
+                self.stats.inc_value("warc/errors")
+                self.stats.set_value("warc/write_error", str(exc))
+            raise IgnoreRequest(f"not archived: {exc}") from exc
         except Exception:
             # An archive that silently drops records is worse than a failed run.
             logger.exception("Could not write %s to WARC in %s", response.url, self.directory)

@@ -18,19 +18,23 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, column, inspect, select, table
+from sqlalchemy import Engine
 
 from crawler import settings as defaults
 from crawler.config import Source
 from crawler.scheduling.expressions import make_trigger
+from crawler.scheduling.jobs import JOB_TABLE
+from crawler.scheduling.jobs import JobInfo as JobInfo  # re-exported: crawler.cli imports here
+from crawler.scheduling.jobs import scheduled_jobs as scheduled_jobs
+from crawler.scheduling.leader import wait_for_leadership
+from pipelines.db.history import explain_stopped_run
 
 logger = logging.getLogger(__name__)
 
-JOB_TABLE = "apscheduler_jobs"
 EX_TEMPFAIL = 75
 
 
@@ -42,17 +46,7 @@ class DaemonOptions:
     jitter: float = defaults.SCHEDULER_JITTER
     timeout: float = defaults.SCHEDULER_TIMEOUT
     stop_grace: float = defaults.SCHEDULER_STOP_GRACE
-
-
-@dataclasses.dataclass(frozen=True)
-class JobInfo:
-    """A scheduled source as `newshub schedule list` shows it."""
-
-    source: str
-    schedule: str | None
-    next_run: datetime | None
-    in_config: bool
-    in_store: bool
+    standby_poll: float = defaults.SCHEDULER_STANDBY_POLL
 
 
 # The running daemon. Persisted jobs name their function by import path, so they reach the
@@ -90,6 +84,10 @@ class Daemon:
         self.base_command = command
         self.scheduler: Any = None
         self._children: dict[str, subprocess.Popen[str]] = {}
+        # Why the daemon stopped a source's running crawl (timeout, shutdown), if it did.
+        self._stopped_why: dict[str, str] = {}
+        # The database, once run() has it: runs the daemon stops are told why.
+        self.engine: Engine | None = None
         self._changed = threading.Condition()
         self._stopping = False
         self._stopper: threading.Thread | None = None
@@ -162,7 +160,24 @@ class Daemon:
         return actions
 
     def run(self, engine: Engine) -> None:
-        """Schedule until SIGTERM/SIGINT, then stop the running crawls and return."""
+        """Schedule until SIGTERM/SIGINT, then stop the running crawls and return.
+
+        While another daemon schedules on the same database, wait as its standby.
+        """
+        standby_stopped = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):  # until the scheduler's own take over
+            signal.signal(signum, lambda *_: standby_stopped.set())
+        leadership = wait_for_leadership(engine, self.options.standby_poll, standby_stopped)
+        if leadership is None:
+            logger.info("standby scheduler stopped")
+            return
+        self.engine = engine
+        try:
+            self._schedule(engine)
+        finally:
+            leadership.release()
+
+    def _schedule(self, engine: Engine) -> None:
         global _daemon
         from apscheduler.events import EVENT_SCHEDULER_START
 
@@ -202,6 +217,7 @@ class Daemon:
             self.scheduler.shutdown(wait=False)
         for name, child in children.items():
             logger.info("stopping the crawl of %s (pid %d)", name, child.pid)
+            self._stopped_why.setdefault(name, "stopped by the scheduler daemon's shutdown")
             _signal(child, signal.SIGTERM)
         if not self._wait_for_children(self.options.stop_grace):
             with self._changed:
@@ -235,6 +251,8 @@ class Daemon:
                 start_new_session=True,
             )
             self._children[source] = child
+            self._stopped_why.pop(source, None)
+        since = datetime.now(UTC) - timedelta(seconds=1)
         started = time.monotonic()
         logger.info("crawl of %s started (pid %d)", source, child.pid)
         limit = timeout or self.options.timeout
@@ -243,6 +261,9 @@ class Daemon:
                 output, _ = child.communicate(timeout=limit)
             except subprocess.TimeoutExpired:
                 logger.error("crawl of %s ran over its %gs timeout: stopping it", source, limit)
+                self._stopped_why[source] = (
+                    f"stopped by the scheduler: over its {limit:g} s timeout"
+                )
                 output = self._end(child)
         finally:
             with self._changed:
@@ -250,6 +271,13 @@ class Daemon:
                 self._changed.notify_all()
         code = child.returncode
         last = next((line for line in reversed(output.splitlines()) if line.strip()), "")
+        why = self._stopped_why.pop(source, "")
+        if why and self.engine is not None:
+            explain_stopped_run(self.engine, child.pid, since, why)
+        if why:
+            last = f"{why} ({last})" if last else why
+        elif not last and code is not None and code < 0:
+            last = f"killed by {signal.Signals(-code).name}"
         took = time.monotonic() - started
         if code == 0:
             logger.info("crawl of %s finished in %.0fs", source, took)
@@ -282,27 +310,3 @@ def _same(job: Any, trigger: Any, spec: dict[str, Any], grace: int) -> bool:
 def _signal(child: subprocess.Popen[str], signum: int) -> None:
     with contextlib.suppress(ProcessLookupError):  # ended meanwhile
         child.send_signal(signum)
-
-
-def scheduled_jobs(engine: Engine, sources: dict[str, Source]) -> list[JobInfo]:
-    """Every configured schedule and every stored job, with the stored next run time.
-
-    Reads the job table directly (no unpickling), so listing works while the daemon runs.
-    """
-    stored: dict[str, datetime | None] = {}
-    if inspect(engine).has_table(JOB_TABLE):
-        jobs = table(JOB_TABLE, column("id"), column("next_run_time"))
-        with engine.connect() as connection:
-            for job_id, stamp in connection.execute(select(jobs.c.id, jobs.c.next_run_time)):
-                stored[job_id] = None if stamp is None else datetime.fromtimestamp(stamp, UTC)
-    names = sorted({n for n, s in sources.items() if s.schedule} | stored.keys())
-    return [
-        JobInfo(
-            source=name,
-            schedule=sources[name].schedule if name in sources else None,
-            next_run=stored.get(name),
-            in_config=name in sources and bool(sources[name].schedule),
-            in_store=name in stored,
-        )
-        for name in names
-    ]

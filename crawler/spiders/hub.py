@@ -183,6 +183,7 @@ class HubSpider(scrapy.Spider):
             return None
         url = clean_url(url, self.tracking_params)
         if self.max_listing_pages and page_number(url) > self.max_listing_pages:
+            self.crawler.stats.inc_value("newshub/caps/listing_pages")  # named in the summary
             return None
         priority = ARTICLE_PRIORITY if looks_like_article(url) else 0
         request = self._request(url, self.parse_page, referrer, priority)

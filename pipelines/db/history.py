@@ -11,12 +11,12 @@ import dataclasses
 import os
 import socket
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Connection, Engine, case, func, select, update
 
-from pipelines.db.models import CrawlRun, SourceRow
+from pipelines.db.models import ArticleVersion, Capture, CrawlRun, SourceRow
 from pipelines.db.runs import finish_run, start_run
 
 STATUSES = ("running", "finished", "failed", "skipped", "interrupted")
@@ -94,15 +94,91 @@ def reap_dead_runs(
         return lock_free is not None and lock_free(row.name)
 
     found = [row.id for row in rows if dead(row)]
-    if found:
-        note = "the crawl process ended without closing its run"
-        with engine.begin() as connection:
-            connection.execute(
-                update(CrawlRun)
-                .where(CrawlRun.id.in_(found), CrawlRun.status == "running")
-                .values(status="interrupted", error=f"{note} (found by run {current_run})")
-            )
+    note = "the crawl process ended without closing its run"
+    for run_id in found:
+        interrupt_run(engine, run_id, f"{note} (found by run {current_run})")
     return found
+
+
+def interrupt_run(engine: Engine, run_id: int, reason: str) -> bool:
+    """Mark a `running` run `interrupted`, with the counts of what it stored; False if it
+    was not running (its process closed it meanwhile)."""
+    with engine.begin() as connection:
+        counts = stored_counts(connection, run_id)
+        changed = connection.execute(
+            update(CrawlRun)
+            .where(CrawlRun.id == run_id, CrawlRun.status == "running")
+            .values(
+                status="interrupted",
+                finished_at=datetime.now(UTC),
+                pages_fetched=counts["pages"],
+                articles_new=counts["new"],
+                articles_updated=counts["updated"],
+                bytes_archived=counts["bytes"],
+                error=reason,
+            )
+        )
+    return changed.rowcount == 1
+
+
+def stored_counts(connection: Connection, run_id: int) -> dict[str, int]:
+    """What a run stored, from its rows: captures (pages, bytes of their WARC response
+    records) and article versions from those captures (new: an article's first version)."""
+    captures, versions = Capture.__table__, ArticleVersion.__table__
+    pages, size = connection.execute(
+        select(func.count(), func.coalesce(func.sum(captures.c.warc_length), 0)).where(
+            captures.c.run_id == run_id
+        )
+    ).one()
+    first = (
+        select(versions.c.article_id, func.min(versions.c.id).label("first_id"))
+        .group_by(versions.c.article_id)
+        .subquery()
+    )
+    in_run = (
+        select(versions.c.id, versions.c.article_id)
+        .join(captures, captures.c.warc_record_id == versions.c.warc_record_id)
+        .where(captures.c.run_id == run_id)
+        .subquery()
+    )
+    is_first = in_run.c.id == first.c.first_id
+    new, updated = connection.execute(
+        select(
+            func.coalesce(func.sum(case((is_first, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((is_first, 0), else_=1)), 0),
+        ).select_from(in_run.join(first, first.c.article_id == in_run.c.article_id))
+    ).one()
+    return {"pages": pages, "bytes": int(size), "new": int(new), "updated": int(updated)}
+
+
+def explain_stopped_run(
+    engine: Engine, pid: int, since: datetime, reason: str, *, host: str | None = None
+) -> int | None:
+    """Say on the run of crawl process `pid` (started after `since`) why it was stopped.
+
+    A run still `running` (the process died before closing it) becomes `interrupted` with
+    its stored counts; a run the process closed keeps its status and gains the reason.
+    """
+    runs = CrawlRun.__table__
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(runs.c.id, runs.c.status, runs.c.error)
+            .where(
+                runs.c.pid == pid,
+                runs.c.hostname == (host or socket.gethostname()),
+                runs.c.started_at >= since,
+            )
+            .order_by(runs.c.id.desc())
+            .limit(1)
+        ).first()
+    if row is None:  # stopped before it wrote its run row
+        return None
+    if row.status == "running" and interrupt_run(engine, row.id, reason):
+        return int(row.id)
+    error = reason if not row.error else f"{reason}: {row.error}"
+    with engine.begin() as connection:
+        connection.execute(update(CrawlRun).where(CrawlRun.id == row.id).values(error=error))
+    return int(row.id)
 
 
 def record_skipped(engine: Engine, source_id: int, *, trigger: str, reason: str) -> int:

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from crawler.config import Source
 from pipelines.db.models import CrawlRun, SourceRow
-from pipelines.db.store import upsert
+from pipelines.db.rows import upsert
 
 
 def ensure_source(engine: Engine, source: Source) -> int:

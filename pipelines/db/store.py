@@ -1,9 +1,4 @@
-"""Batched, idempotent writes of captures and articles, off the crawl's reactor thread.
-
-Every write is an upsert keyed on natural keys (WARC record id, source + canonical URL), so
-two crawler processes sharing one database never create duplicates, and a version row is
-added only by the writer whose conditional update actually changed the article.
-"""
+"""Batched, durable writes of captures and articles, off the crawl's reactor thread."""
 
 from __future__ import annotations
 
@@ -11,44 +6,28 @@ import logging
 import queue
 import threading
 import time
-from collections import Counter
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
 from crawler.items import ArticleItem
-from pipelines.db.models import ArticleRow, ArticleVersion, Capture
+from pipelines.db.rows import RowWriter
+from pipelines.db.spool import Spool
 
 logger = logging.getLogger(__name__)
 
 _STOP = object()
-CAPTURE_KEYS = (
-    "url",
-    "status",
-    "content_type",
-    "fetched_at",
-    "size",
-    "payload_digest",
-    "record_type",
-    "warc_file",
-    "warc_offset",
-    "warc_length",
-    "warc_record_id",
-    "dedup_key",
-)
 
 
-def upsert(connection: Connection, table: Any) -> Any:
-    """An INSERT that can say ON CONFLICT on both supported databases."""
-    if connection.dialect.name == "postgresql":
-        return pg_insert(table)
-    return sqlite_insert(table)
+class ArchiveStore(RowWriter):
+    """Queues rows from the crawl and writes them in batches on one worker thread.
 
-
-class ArchiveStore:
-    """Queues rows from the crawl and writes them in batches on one worker thread."""
+    Durability: a batch the database refuses for a moment is retried with backoff; one it keeps
+    refusing goes to the run's spool (pipelines.db.spool) and so does every later row, in order,
+    until a replay succeeds (tried every `replay_interval` seconds and at close). The crawl
+    never waits: the WARC files and the spool hold everything while the database is away.
+    """
 
     def __init__(
         self,
@@ -58,14 +37,22 @@ class ArchiveStore:
         *,
         batch_size: int = 100,
         flush_interval: float = 2.0,
+        spool: Spool | None = None,
+        retry_delays: tuple[float, ...] = (0.5, 1.0, 2.0),
+        replay_interval: float = 5.0,
+        close_wait: float = 30.0,
     ) -> None:
+        super().__init__(source_id, run_id)
         self.engine = engine
-        self.source_id = source_id
-        self.run_id = run_id
         self.batch_size = batch_size
         self.flush_interval = flush_interval
-        self.counts: Counter[str] = Counter()
+        self.spool = spool
+        self.retry_delays = retry_delays
+        self.replay_interval = replay_interval
+        self.close_wait = close_wait
         self.errors: list[str] = []
+        self.unavailable: str | None = None  # why the database was last unreachable
+        self._next_replay = 0.0
         self._queue: queue.Queue[Any] = queue.Queue()
         self._thread = threading.Thread(target=self._work, name="newshub-db-writer", daemon=True)
 
@@ -97,119 +84,142 @@ class ArchiveStore:
             if entry is _STOP:
                 if batch:
                     self._flush(batch)
+                self._drain_spool()
                 return
             if entry is not None:
                 batch.append(entry)
             if len(batch) >= self.batch_size or time.monotonic() >= deadline:
                 if batch:
                     self._flush(batch)
+                elif self.spool is not None and self.spool.pending:
+                    self._replay_when_due()
                 batch = []
                 deadline = time.monotonic() + self.flush_interval
 
     def _flush(self, batch: list[tuple[str, Any]]) -> None:
+        if self.spool is not None and self.spool.pending:
+            self._spool(batch)  # behind the spooled rows, so captures still precede articles
+            self._replay_when_due()
+        elif not self.write(batch, self.retry_delays):
+            if self.spool is None:  # nowhere to keep them: the WARC files still hold the data
+                self.errors.append(f"database unavailable: {self.unavailable}")
+            else:
+                self._spool(batch)
+
+    def _spool(self, batch: list[tuple[str, Any]]) -> None:
+        assert self.spool is not None
+        if not self.spool.pending:
+            logger.warning(
+                "database unavailable (%s): rows go to %s until it is back",
+                self.unavailable,
+                self.spool.path,
+            )
+        try:
+            self.spool.append(batch)
+        except OSError as exc:  # disk full too: the WARC files are all that is left
+            logger.error("cannot spool %d rows to %s: %s", len(batch), self.spool.path, exc)
+            self.errors.append(f"database unavailable and spool failed: {exc}")
+            return
+        self.counts["spooled"] += len(batch)
+
+    def _replay_when_due(self) -> None:
+        if time.monotonic() >= self._next_replay:
+            self.replay_spool()
+            self._next_replay = time.monotonic() + self.replay_interval
+
+    def _drain_spool(self) -> None:
+        """At close: keep replaying until the spool is empty or `close_wait` has passed."""
+        give_up = time.monotonic() + self.close_wait
+        delay = self.retry_delays[0] if self.retry_delays else 0.5
+        while self.spool is not None and self.spool.pending and not self.replay_spool():
+            if time.monotonic() + delay > give_up:
+                logger.error(
+                    "database still unavailable (%s): %d rows stay in %s for the next start",
+                    self.unavailable,
+                    self.spool.pending,
+                    self.spool.path,
+                )
+                return
+            time.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+    def replay_spool(self) -> bool:
+        """Write the spooled rows, in order; True when the spool is empty afterwards."""
+        if self.spool is None or not self.spool.pending:
+            return True
+        pending = self.spool.pending
+        chunk: list[tuple[str, Any]] = []
+        for entry in self.spool.rows():
+            chunk.append(entry)
+            if len(chunk) >= self.batch_size:
+                if not self.write(chunk, ()):
+                    return False
+                chunk = []
+        if chunk and not self.write(chunk, ()):
+            return False
+        self.spool.clear()
+        self.counts["replayed"] += pending
+        logger.info("database is back: %d spooled rows written", pending)
+        return True
+
+    def write(self, batch: list[tuple[str, Any]], retry_delays: tuple[float, ...]) -> bool:
+        """Write a batch, retrying while the database is unreachable; False if it stayed so.
+
+        Captures are committed before the articles that reference them, in their own
+        transaction, so an article that fails never takes its capture down with it.
+        """
+        for delay in (*retry_delays, None):
+            try:
+                self._write_captures([row for kind, row in batch if kind == "capture"])
+                self._write_articles([row for kind, row in batch if kind == "article"])
+                self.unavailable = None
+                return True
+            except SQLAlchemyError as exc:
+                if not is_unavailable(exc):  # a bad capture row: the WARC record still has it
+                    logger.error("database write of %d rows failed: %s", len(batch), one_line(exc))
+                    self.errors.append(one_line(exc))
+                    return True
+                self.unavailable = one_line(exc)
+                if delay is None:
+                    return False
+                logger.warning(
+                    "database unavailable (%s); retry in %.1f s", self.unavailable, delay
+                )
+                time.sleep(delay)
+        return False
+
+    def _write_captures(self, captures: list[dict[str, Any]]) -> None:
+        if captures:
+            with self.engine.begin() as connection:
+                self.write_captures(connection, captures)
+            self.counts["captures"] += len(captures)
+
+    def _write_articles(self, items: list[ArticleItem]) -> None:
+        if not items:
+            return
         try:
             with self.engine.begin() as connection:
-                self.write_batch(connection, batch)
-        except Exception as exc:  # keep crawling: the WARC files still hold the data
-            logger.exception("database write of %d rows failed", len(batch))
-            self.errors.append(f"{type(exc).__name__}: {exc}".splitlines()[0])
-
-    def write_batch(self, connection: Connection, batch: list[tuple[str, Any]]) -> None:
-        """Write captures first (articles reference them), then articles, in one transaction."""
-        captures = [self._capture_row(row) for kind, row in batch if kind == "capture"]
-        if captures:
-            statement = upsert(connection, Capture).on_conflict_do_nothing(
-                index_elements=["warc_record_id"]
-            )
-            connection.execute(statement, captures)
-            self.counts["captures"] += len(captures)
-        for kind, item in batch:
-            if kind == "article":
-                self.counts[self.write_article(connection, item)] += 1
-
-    def _capture_row(self, capture: dict[str, Any]) -> dict[str, Any]:
-        row = {key: capture.get(key) for key in CAPTURE_KEYS}
-        row.update(source_id=self.source_id, run_id=self.run_id)
-        return row
-
-    def write_article(self, connection: Connection, item: ArticleItem) -> str:
-        """Insert or update one article; returns 'new', 'updated' or 'unchanged'."""
-        article, seen = item.article, item.fetched_at
-        content_hash = article.content_hash()
-        fields = article_fields(item)
-        key = (ArticleRow.source_id == self.source_id) & (ArticleRow.url == article.url)
-        current = select(ArticleRow.id, ArticleRow.content_hash, ArticleRow.last_seen).where(key)
-        existing = connection.execute(current).first()
-        if existing is None:
-            statement = (
-                upsert(connection, ArticleRow)
-                .values(
-                    source_id=self.source_id,
-                    url=article.url,
-                    content_hash=content_hash,
-                    first_seen=seen,
-                    last_seen=seen,
-                    **fields,
-                )
-                .on_conflict_do_nothing(index_elements=["source_id", "url"])
-                .returning(ArticleRow.id)
-            )
-            inserted = connection.execute(statement).scalar()
-            if inserted is not None:
-                self._add_version(connection, inserted, content_hash, item)
-                return "new"
-            existing = connection.execute(current).one()
-        article_id, old_hash, last_seen = existing
-        if old_hash == content_hash:
-            connection.execute(
-                update(ArticleRow)
-                .where(ArticleRow.id == article_id, ArticleRow.last_seen < seen)
-                .values(last_seen=seen)
-            )
-            return "unchanged"
-        changed = connection.execute(
-            update(ArticleRow)
-            .where(ArticleRow.id == article_id, ArticleRow.content_hash == old_hash)
-            # Re-extraction from an old capture must not move last_seen back in time.
-            .values(content_hash=content_hash, last_seen=max(seen, last_seen), **fields)
-        )
-        if changed.rowcount == 1:
-            self._add_version(connection, article_id, content_hash, item)
-            return "updated"
-        return "unchanged"  # another crawler stored this change first
-
-    def _add_version(
-        self, connection: Connection, article_id: int, content_hash: str, item: ArticleItem
-    ) -> None:
-        connection.execute(
-            insert(ArticleVersion).values(
-                article_id=article_id,
-                content_hash=content_hash,
-                warc_record_id=item.warc_record_id,
-                captured_at=item.fetched_at,
-                extractor_version=item.article.extractor_version,
-                fields=item.article.to_json(),
-            )
-        )
+                outcomes = [self.write_article(connection, item) for item in items]
+        except SQLAlchemyError as exc:
+            if is_unavailable(exc):
+                raise
+            if len(items) > 1:  # one bad row must not keep the others out
+                for item in items:
+                    self._write_articles([item])
+                return
+            logger.error("cannot store article %s: %s", items[0].article.url, one_line(exc))
+            self.errors.append(one_line(exc))
+            return
+        self.counts.update(outcomes)
 
 
-def article_fields(item: ArticleItem) -> dict[str, Any]:
-    """Column values of the articles row for one extracted article."""
-    article = item.article
-    return {
-        "title": article.title,
-        "lead": article.lead,
-        "body": article.body,
-        "author": article.author,
-        "published_at": article.published_at,
-        "modified_at": article.modified_at,
-        "category": article.category,
-        "tags": list(article.tags),
-        "language": article.language,
-        "agency": article.agency,
-        "agency_line": article.agency_line,
-        "image": article.image,
-        "links": list(article.links),
-        "extractor_version": article.extractor_version,
-        "warc_record_id": item.warc_record_id,
-    }
+def is_unavailable(exc: SQLAlchemyError) -> bool:
+    """Whether an error means the database is away (worth a retry), not that a row is bad."""
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def one_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"

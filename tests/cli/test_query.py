@@ -77,6 +77,7 @@ def test_search_formats_and_errors(run: Runner) -> None:
     nothing = run("search", "'; DROP TABLE articles; --")
     assert nothing.exit_code == 0 and "no articles match" in nothing.stderr
     assert "not a date" in one_line_error(run("search", "oil", "--since", "last week"))
+    assert "too long" in one_line_error(run("search", " ".join(["oil"] * 5000)))
     assert "not before" in one_line_error(
         run("search", "oil", "--since", "2026-05-02", "--until", "2026-05-01")
     )

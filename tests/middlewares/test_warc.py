@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from scrapy import Request, Spider, signals
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse, Response
 
 from crawler.middlewares.warc import WarcCaptureMiddleware
@@ -221,10 +221,13 @@ def test_write_errors_are_logged_and_raised(
         raise OSError(28, "No space left on device")
 
     harness.middleware.writer.write_exchange = fail  # type: ignore[union-attr,method-assign]
-    with caplog.at_level(logging.ERROR), pytest.raises(OSError, match="No space"):
+    # Raised as IgnoreRequest (no traceback per request); the storage guard stops the crawl.
+    with caplog.at_level(logging.ERROR), pytest.raises(IgnoreRequest, match="No space") as raised:
         harness.middleware.process_response(news_request(), gzip_response())
+    assert isinstance(raised.value.__cause__, OSError)
     assert "Could not write http://hub.test/news/ to WARC" in caplog.text
     assert harness.stat("warc/errors") == 1
+    assert "No space left" in harness.stat("warc/write_error")
     assert harness.captures == []
 
 

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select, update
 
-from newshub_archive.search import Term, fts5_query, parse_query, search
+from newshub_archive.search import (
+    MAX_QUERY_TERMS,
+    QueryTooLarge,
+    Term,
+    fts5_query,
+    parse_query,
+    search,
+)
 from newshub_archive.selection import ArticleFilter, SelectionError
 from pipelines.db import schema
 from pipelines.db.engine import make_engine
@@ -171,6 +179,18 @@ def test_index_follows_updates_and_deletes(engine: Engine, searchable) -> None: 
     assert slugs(engine, searchable, "hailstorm") == ["stadium"]
     assert "stadium" not in slugs(engine, searchable, "oil")
     assert slugs(engine, searchable, "football") == ["stadium"]  # title still indexed
+
+
+def test_oversized_queries_are_refused_at_once(engine: Engine, searchable) -> None:  # type: ignore[no-untyped-def]
+    many = " ".join(f"word{i}" for i in range(5000))
+    started = time.perf_counter()
+    with pytest.raises(QueryTooLarge, match="too long"):
+        search(engine, many)
+    with pytest.raises(QueryTooLarge, match="too many terms"):
+        search(engine, " ".join("w" for _ in range(MAX_QUERY_TERMS + 1)))
+    assert time.perf_counter() - started < 1.0
+    widest = " OR ".join(["oil"] * (MAX_QUERY_TERMS // 2) + ["rain"] * (MAX_QUERY_TERMS // 2))
+    assert set(slugs(engine, searchable, widest)) >= {"oil-exports", "tehran-rain"}
 
 
 def test_query_parsing() -> None:

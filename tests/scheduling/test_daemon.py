@@ -7,6 +7,7 @@ hub and an unreachable site, then stops it with SIGTERM in the middle of a crawl
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import signal
 import subprocess
@@ -26,6 +27,8 @@ from crawler.scheduling.daemon import Daemon, DaemonOptions
 from crawler.scheduling.expressions import cron_weekdays, make_trigger, parse_duration
 from pipelines.db.engine import make_engine
 from pipelines.db.models import Capture, CrawlRun, SourceRow
+from pipelines.db.runs import ensure_source
+from pipelines.db.schema import ensure_schema
 
 MONDAY = datetime(2026, 11, 30, 12, 0, 30, tzinfo=UTC)
 
@@ -109,6 +112,41 @@ def test_stop_terminates_running_crawls_and_refuses_new_ones(tmp_path: Path) -> 
     worker.join(10)
     assert codes == [-signal.SIGTERM]
     assert daemon.launch("hub") is None
+
+
+def test_stopped_crawls_say_why_in_the_log_and_in_their_run(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    engine = make_engine(url)
+    ensure_schema(engine)
+    source_id = ensure_source(engine, Source("hub", "http://hub.test/"))
+    crawl = (
+        "import time; from pipelines.db.engine import make_engine; "
+        f"from pipelines.db.runs import start_run; start_run(make_engine({url!r}), {source_id}); "
+        "time.sleep(60)"
+    )
+    slow = _daemon(tmp_path, crawl, stop_grace=5)
+    slow.engine = engine
+    with caplog.at_level(logging.INFO):
+        assert slow.launch("hub", timeout=8) == -signal.SIGTERM
+    with engine.connect() as connection:
+        (run,) = connection.execute(select(CrawlRun)).all()
+    assert run.status == "interrupted" and "over its 8 s timeout" in run.error
+    assert "failed (exit -15) after 8s: stopped by the scheduler: over its 8 s timeout" in (
+        caplog.text
+    )
+    # Stopped while starting: no output and no run row yet, and still a reason in the log.
+    starting = _daemon(tmp_path, "import time; time.sleep(60)", stop_grace=5)
+    worker = threading.Thread(target=starting.launch, args=("hub",))
+    with caplog.at_level(logging.INFO):
+        worker.start()
+        while not starting._children:
+            time.sleep(0.05)
+        starting.stop()
+        worker.join(10)
+    assert "after 0s: stopped by the scheduler daemon's shutdown" in caplog.text
+    engine.dispose()
 
 
 def _wait(condition: object, timeout: float, what: str) -> None:

@@ -1,0 +1,41 @@
+"""The runner's settings and summaries: a time limit on every crawl, caps named, spool placed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crawler.config import Paths, Source
+from crawler.run_summary import summarize
+from crawler.runner import CrawlOptions, build_settings
+
+
+def settings_for(source: Source, tmp_path: Path):  # type: ignore[no-untyped-def]
+    paths = Paths(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'db'}")
+    return build_settings(source, paths, CrawlOptions(), source_id=1, run_id=2, run_uuid="u")
+
+
+def test_every_crawl_has_a_time_limit_and_a_spool(tmp_path: Path) -> None:
+    plain = settings_for(Source("hub", "http://hub.test/"), tmp_path)
+    assert plain.getint("CLOSESPIDER_TIMEOUT") == 6 * 3600
+    assert plain.getint("CLOSESPIDER_PAGECOUNT") == 200_000
+    assert plain["DB_SPOOL_DIR"] == str(tmp_path / "spool")
+    timed = settings_for(Source("hub", "http://hub.test/", timeout=90.0), tmp_path)
+    assert timed.getfloat("CLOSESPIDER_TIMEOUT") == 90.0
+
+
+def test_a_capped_run_finishes_and_names_its_caps() -> None:
+    stats = {
+        "finish_reason": "closespider_timeout",
+        "downloader/response_count": 12,
+        "newshub/caps/query_variants": 3212,
+        "newshub/caps/links_per_page": 98999,
+    }
+    summary = summarize(Source("hub", "http://hub.test/"), 7, stats, None, 1.0)
+    assert summary.status == "finished" and summary.error is None
+    lines = summary.lines()
+    assert "source        hub (run 7, finished: closespider_timeout)" in lines
+    assert "caps hit      links_per_page 98,999, query_variants 3,212 (requests not made)" in lines
+    failed = summarize(
+        Source("hub", "http://hub.test/"), 8, {**stats, "finish_reason": "x"}, None, 1
+    )
+    assert failed.status == "failed"
