@@ -18,6 +18,7 @@ from crawler import settings as default_settings
 from crawler.config import Paths, Source
 from crawler.errors import NewshubError
 from crawler.locks import schema_lock, source_lock
+from crawler.log_format import use_json_logs
 from crawler.spiders.hub import HubSpider
 from pipelines.db.engine import open_engine
 from pipelines.db.history import reap_dead_runs, record_skipped, running_run
@@ -50,6 +51,8 @@ class CrawlOptions:
     # Scrapy's log goes to <data>/logs/SOURCE-RUN.log at this level, or to stderr with verbose.
     log_level: str = "INFO"
     verbose: bool = False
+    # "json": one JSON object per log line, with source and run id (crawler.log_format).
+    log_format: str = "human"
     # Extra Scrapy settings (tests and benchmarks use this; users use newshub.toml).
     settings: dict[str, Any] = dataclasses.field(default_factory=dict)
 
@@ -177,7 +180,9 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
     stats: dict[str, Any] = {}
     spider: HubSpider | None = None
     try:
-        process = CrawlerProcess(settings)
+        process = CrawlerProcess(settings)  # installs Scrapy's root log handler
+        if options.log_format == "json":
+            use_json_logs(source=source.name, run_id=run_id)
         crawler = process.create_crawler(HubSpider)
         failures: list[str] = []
         process.crawl(crawler, source=source).addErrback(

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from crawler.cli.base import Context, main, pass_context, source_option
+from crawler.cli.output import progress
 
 
 @main.command()
@@ -42,13 +43,20 @@ def extract(files: tuple[str, ...], url: str | None) -> None:
 def reextract(obj: Context, source: str | None) -> None:
     """Rebuild article rows from the archived WARC records (no network)."""
     from crawler.extraction import SiteRules
+    from newshub_archive.export import count_articles
     from newshub_archive.reextract import reextract as reextract_archive
+    from newshub_archive.selection import ArticleFilter
 
     configured = obj.sources(required=False)
     rules = {
         name: SiteRules.from_mapping(src.rules) for name, src in configured.items() if src.rules
     }
-    counts = reextract_archive(obj.engine(), obj.paths().warc_dir, source=source, rules=rules.get)
+    engine = obj.archive(source)
+    total = count_articles(engine, ArticleFilter(source=source))
+    with progress("re-extracting", total) as advance:
+        counts = reextract_archive(
+            engine, obj.paths().warc_dir, source=source, rules=rules.get, advance=advance
+        )
     click.echo(
         f"{counts['updated']} articles changed, {counts['unchanged']} unchanged"
         + (

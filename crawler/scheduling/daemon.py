@@ -236,13 +236,14 @@ class Daemon:
             )
             self._children[source] = child
         started = time.monotonic()
-        logger.info("crawl of %s started (pid %d)", source, child.pid)
+        log = logging.LoggerAdapter(logger, {"source": source})  # a field in JSON logs
+        log.info("crawl of %s started (pid %d)", source, child.pid)
         limit = timeout or self.options.timeout
         try:
             try:
                 output, _ = child.communicate(timeout=limit)
             except subprocess.TimeoutExpired:
-                logger.error("crawl of %s ran over its %gs timeout: stopping it", source, limit)
+                log.error("crawl of %s ran over its %gs timeout: stopping it", source, limit)
                 output = self._end(child)
         finally:
             with self._changed:
@@ -252,11 +253,11 @@ class Daemon:
         last = next((line for line in reversed(output.splitlines()) if line.strip()), "")
         took = time.monotonic() - started
         if code == 0:
-            logger.info("crawl of %s finished in %.0fs", source, took)
+            log.info("crawl of %s finished in %.0fs", source, took)
         elif code == EX_TEMPFAIL:
-            logger.info("crawl of %s skipped: %s", source, last)
+            log.info("crawl of %s skipped: %s", source, last)
         else:
-            logger.error("crawl of %s failed (exit %s) after %.0fs: %s", source, code, took, last)
+            log.error("crawl of %s failed (exit %s) after %.0fs: %s", source, code, took, last)
         return code
 
     def _end(self, child: subprocess.Popen[str]) -> str:
@@ -284,13 +285,13 @@ def _signal(child: subprocess.Popen[str], signum: int) -> None:
         child.send_signal(signum)
 
 
-def scheduled_jobs(engine: Engine, sources: dict[str, Source]) -> list[JobInfo]:
+def scheduled_jobs(engine: Engine | None, sources: dict[str, Source]) -> list[JobInfo]:
     """Every configured schedule and every stored job, with the stored next run time.
 
     Reads the job table directly (no unpickling), so listing works while the daemon runs.
     """
     stored: dict[str, datetime | None] = {}
-    if inspect(engine).has_table(JOB_TABLE):
+    if engine is not None and inspect(engine).has_table(JOB_TABLE):  # None: no database yet
         jobs = table(JOB_TABLE, column("id"), column("next_run_time"))
         with engine.connect() as connection:
             for job_id, stamp in connection.execute(select(jobs.c.id, jobs.c.next_run_time)):
