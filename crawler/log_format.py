@@ -22,6 +22,24 @@ def json_formatter(**fields: Any) -> logging.Formatter:
 
 
 def use_json_logs(**fields: Any) -> None:
-    """Switch every handler of the root logger (Scrapy's included) to JSON lines."""
+    """Switch every handler of the root logger to JSON lines (the daemon's basicConfig)."""
     for handler in logging.root.handlers:
         handler.setFormatter(json_formatter(**fields))
+
+
+def json_log_handler(log_file: str | None, level: str, **fields: Any) -> logging.Handler:
+    """A root handler writing JSON lines to log_file (or stderr), in place of Scrapy's own.
+
+    Scrapy re-installs its root handler whenever a crawler applies its settings; a crawl in
+    JSON starts Scrapy without one (LOG_INSTALL_ROOT_HANDLER off) and adds this instead.
+    """
+    handler: logging.Handler
+    if log_file:
+        handler = logging.FileHandler(log_file, mode="a", encoding="utf-8")  # one file a run
+    else:
+        handler = logging.StreamHandler()
+    handler.setFormatter(json_formatter(**fields))
+    handler.setLevel(level)
+    logging.root.setLevel(logging.NOTSET)  # as Scrapy does for its own: the handler filters
+    logging.root.addHandler(handler)
+    return handler

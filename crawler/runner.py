@@ -7,6 +7,7 @@ so the crawl itself only ever talks to the database from the pipeline's writer t
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from pathlib import Path
 from typing import Any, NoReturn
@@ -18,7 +19,7 @@ from crawler import settings as default_settings
 from crawler.config import Paths, Source
 from crawler.errors import NewshubError
 from crawler.locks import schema_lock, source_lock
-from crawler.log_format import use_json_logs
+from crawler.log_format import json_log_handler
 from crawler.spiders.hub import HubSpider
 from pipelines.db.engine import open_engine
 from pipelines.db.history import reap_dead_runs, record_skipped, running_run
@@ -179,10 +180,14 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
     started = time.monotonic()
     stats: dict[str, Any] = {}
     spider: HubSpider | None = None
+    json_handler = None
+    if options.log_format == "json":
+        json_handler = json_log_handler(
+            settings.get("LOG_FILE"), options.log_level, source=source.name, run_id=run_id
+        )
+        settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
     try:
-        process = CrawlerProcess(settings)  # installs Scrapy's root log handler
-        if options.log_format == "json":
-            use_json_logs(source=source.name, run_id=run_id)
+        process = CrawlerProcess(settings)
         crawler = process.create_crawler(HubSpider)
         failures: list[str] = []
         process.crawl(crawler, source=source).addErrback(
@@ -214,6 +219,9 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
         )
         lock.release()
         engine.dispose()
+        if json_handler is not None:
+            logging.root.removeHandler(json_handler)
+            json_handler.close()
     if summary.status != "finished":
         reason = summary.error or f"crawl ended: {summary.reason}"
         if not options.verbose:
