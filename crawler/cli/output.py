@@ -1,5 +1,7 @@
 """What the CLI prints for people and for scripts: one table and progress printer (rich), JSON.
 
+rich is imported where it is used: `--help` and the daemon's crawl processes start faster.
+
 On a terminal tables get bold headers and progress bars draw on stderr; piped or under cron the
 same tables come out as plain aligned text (no colour, no wrapping, no trailing blanks) and
 progress bars stay silent. `--format json` output goes through `echo_json`.
@@ -13,22 +15,13 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
-from rich.text import Text
 
-from newshub_archive.export import plain_value
+if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.text import Text
 
 # Piped output is never wrapped: a script or a log keeps one row per line.
 PIPED_WIDTH = 4096
@@ -49,11 +42,15 @@ def format_option(*choices: str, default: str = "table") -> Callable[[Any], Any]
 
 def echo_json(data: Any) -> None:
     """Indented JSON, datetimes as ISO 8601, non-ASCII text kept as is."""
+    from newshub_archive.export import plain_value
+
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=plain_value))
 
 
 def make_table(*columns: str, right: Sequence[str] = ()) -> Table:
     """A borderless table with a bold header; columns named in `right` are right-aligned."""
+    from rich.table import Table
+
     table = Table(box=None, header_style="bold", pad_edge=False, show_edge=False)
     for name in columns:
         table.add_column(name, justify="right" if name in right else "left", overflow="fold")
@@ -62,6 +59,8 @@ def make_table(*columns: str, right: Sequence[str] = ()) -> Table:
 
 def echo_rich(renderable: Any, *, err: bool = False) -> None:
     """Print a rich renderable: styled on a terminal, plain aligned text otherwise."""
+    from rich.console import Console
+
     stream = sys.stderr if err else sys.stdout
     if stream.isatty():
         Console(file=stream, highlight=False).print(renderable)
@@ -81,6 +80,8 @@ def count_line(shown: int, total: int, noun: str) -> str:
 
 def marked(text: str, start: str, stop: str, *, styled: bool) -> Text:
     """Snippet text whose `start`...`stop` marks become bold (the marks stay when unstyled)."""
+    from rich.text import Text
+
     result = Text()
     rest = text
     while (begin := rest.find(start)) >= 0 and (end := rest.find(stop, begin + 1)) >= 0:
@@ -102,6 +103,16 @@ def is_terminal(err: bool = False) -> bool:
 @contextmanager
 def progress(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
     """A progress bar on stderr while the block runs; yields `advance(n)`. Silent off a TTY."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -124,6 +135,8 @@ def progress(description: str, total: int | None) -> Iterator[Callable[[int], No
 @contextmanager
 def status_line(description: str) -> Iterator[Callable[[str], None]]:
     """A spinner with elapsed time on stderr; yields `show(line)` to print the latest step."""
+    from rich.console import Console
+
     console = Console(stderr=True, highlight=False)
     started = time.monotonic()
     with console.status(description) as status:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from rich.text import Text
 
 from crawler.cli.base import Context, main, pass_context, source_option
 from crawler.cli.output import (
@@ -22,7 +21,6 @@ from crawler.cli.output import (
     marked,
     progress,
 )
-from newshub_archive.export import plain_value
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -94,6 +92,9 @@ def search(obj: Context, query: tuple[str, ...], limit: int, fmt: str, **options
     Words after a dash are excluded (`newshub search war -oil`); a query of exclusions alone
     matches nothing and is an error.
     """
+    from rich.text import Text
+
+    from newshub_archive.export import plain_value
     from newshub_archive.search import MARK, count_matches, only_exclusions
     from newshub_archive.search import search as run_search
 
@@ -140,6 +141,7 @@ def show(obj: Context, ref: str, versions: bool, diff: bool, fmt: str) -> None:
     A URL is looked up as given, then cleaned of tracking parameters (utm_*, fbclid, ...).
     Versions are numbered 1..N, oldest first.
     """
+    from newshub_archive.export import plain_value
     from newshub_archive.show import show as show_article
 
     view = show_article(obj.archive(), ref, diff=diff)
