@@ -56,7 +56,7 @@ def wacz(obj: Context, source: str | None, output: str | None, title: str | None
 
     paths = obj.paths()
     target = Path(output) if output else paths.data_dir / f"{source or 'newshub'}.wacz"
-    engine = obj.archive(source)
+    engine = obj.archive()  # an unknown source is write_wacz's "no WARC files of source"
     try:
         with progress("packaging WACZ", None):
             summary = write_wacz(engine, paths.warc_dir, target, source=source, title=title)
@@ -183,7 +183,7 @@ def _example_article(obj: Context) -> tuple[str, datetime] | None:
     from newshub_archive.replay import latest_article
 
     try:
-        return latest_article(obj.engine())
+        return latest_article(obj.archive())
     except Exception:  # only an example: the server runs without the database
         return None
 
