@@ -96,6 +96,6 @@ def health(obj: Context, source: str | None, fmt: str) -> None:
             run = "-" if r.last_run_id is None else str(r.last_run_id)
             table.add_row(r.name, run, r.last_status or "never run", started, articles, median)
         echo_rich(table)
-        click.echo(f"{len(report)} sources healthy")
+        click.echo(f"{len(report)} source{'' if len(report) == 1 else 's'} healthy")
     if problems:
         sys.exit(1)

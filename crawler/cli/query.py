@@ -121,7 +121,8 @@ def search(obj: Context, query: tuple[str, ...], limit: int, fmt: str, **options
         styled = is_terminal()
         for hit in hits:
             day = hit["published_at"].date().isoformat() if hit["published_at"] else "-"
-            title = Text(hit["title"] or "", style="bold")
+            title = Text()
+            title.append(hit["title"] or "", style="bold")
             snippet = marked(" ".join(hit["snippet"].split()), *MARK, styled=styled)
             table.add_row(str(hit["id"]), day, hit["source"], title + "\n" + snippet)
         echo_rich(table)
