@@ -23,11 +23,10 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from crawler.errors import NewshubError
 from newshub_archive.replay_urls import COLLECTION, wayback_timestamp
-from pipelines.db.models import ArticleRow, Capture
 from pipelines.warc.files import WARC_SUFFIX
 
 PYWB_REQUIREMENT = "pywb==2.10.0"
@@ -51,6 +50,10 @@ class ReplayError(NewshubError):
 
 def latest_article(engine: Engine) -> tuple[str, datetime] | None:
     """(archived URL, capture time) of the most recently captured article, if any."""
+    from sqlalchemy import select  # the models cost a second: `replay` fails fast without them
+
+    from pipelines.db.models import ArticleRow, Capture
+
     article, capture = ArticleRow.__table__, Capture.__table__
     query = (
         select(capture.c.url, capture.c.fetched_at)

@@ -38,11 +38,13 @@ def get(url: str) -> tuple[int, bytes]:
     return response.status, body
 
 
-def newshub_replay(cwd: Path, *args: str) -> subprocess.Popen[str]:
+def newshub_replay(cwd: Path, *args: str, replay_url: str = "") -> subprocess.Popen[str]:
     """`newshub replay ARGS` in cwd with the default data folder (./data) and database."""
     env = {**os.environ, "NEWSHUB_PYWB_VENV": str(tools_venv())}
     for name in ("NEWSHUB_DATA_DIR", "NEWSHUB_DATABASE_URL", "NEWSHUB_REPLAY_URL"):
         env.pop(name, None)
+    if replay_url:
+        env["NEWSHUB_REPLAY_URL"] = replay_url
     return subprocess.Popen(
         [sys.executable, "-m", "crawler.cli", "replay", *args],
         cwd=cwd,
@@ -74,6 +76,9 @@ def test_replay_from_the_default_relative_data_folder(project: Path) -> None:
         )
         raw = f"http://127.0.0.1:{port}/newshub/{wayback_timestamp(T0)}id_/{PAGE.url()}"
         assert get(raw) == (200, page_html(PAGE))
+        # export's replay_url names the configured server: replay says how to make it this one.
+        notes = [server.stdout.readline() for _ in range(4)]
+        assert any(f"set NEWSHUB_REPLAY_URL=http://127.0.0.1:{port} " in n for n in notes), notes
         # A WARC a running crawl closes (renamed from .open) is indexed by pywb itself.
         engine = make_engine(f"sqlite:///{project / 'data' / 'newshub.db'}")
         archive(engine, project / "data" / "warcs", [LATER])
@@ -105,6 +110,14 @@ def test_replay_exits_non_zero_within_5_s_when_its_port_is_taken(project: Path) 
         "(another server has the port? choose one with --port)"
     ]
     assert out == ""
+    # Without --port, replay serves on the port of NEWSHUB_REPLAY_URL, where replay_urls point.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = newshub_replay(project, replay_url=f"http://127.0.0.1:{port}")
+        _, err = server.communicate(timeout=30)
+    assert server.returncode == 1 and f"cannot serve on 127.0.0.1:{port}:" in err
 
 
 def test_replay_exits_non_zero_when_pywb_dies(project: Path) -> None:
