@@ -43,3 +43,10 @@ def json_log_handler(log_file: str | None, level: str, **fields: Any) -> logging
     logging.root.setLevel(logging.NOTSET)  # as Scrapy does for its own: the handler filters
     logging.root.addHandler(handler)
     return handler
+
+
+def remove_log_handler(handler: logging.Handler | None) -> None:
+    """Take a handler json_log_handler added off the root logger again (None: nothing to do)."""
+    if handler is not None:
+        logging.root.removeHandler(handler)
+        handler.close()

@@ -7,7 +7,6 @@ so the crawl itself only ever talks to the database from the pipeline's writer t
 from __future__ import annotations
 
 import dataclasses
-import logging
 import time
 from pathlib import Path
 from typing import Any, NoReturn
@@ -19,7 +18,7 @@ from crawler import settings as default_settings
 from crawler.config import Paths, Source
 from crawler.errors import NewshubError
 from crawler.locks import schema_lock, source_lock
-from crawler.log_format import json_log_handler
+from crawler.log_format import json_log_handler, remove_log_handler
 from crawler.spiders.hub import HubSpider
 from pipelines.db.engine import open_engine
 from pipelines.db.history import reap_dead_runs, record_skipped, running_run
@@ -121,6 +120,8 @@ def build_settings(
         "LOG_LEVEL": options.log_level,
         "LOG_FILE": None if options.verbose else str(log_path(paths, source, run_id)),
         "LOG_FILE_APPEND": False,
+        # JSON logs (crawler.log_format) replace Scrapy's root handler with their own.
+        "LOG_INSTALL_ROOT_HANDLER": options.log_format != "json",
     }
     if paths.frontier_url:  # share the queue and the dupefilter with the source's other workers
         values["SCHEDULER"] = "crawler.frontier.RedisFrontier"
@@ -181,11 +182,10 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
     stats: dict[str, Any] = {}
     spider: HubSpider | None = None
     json_handler = None
-    if options.log_format == "json":
+    if options.log_format == "json":  # build_settings left Scrapy's root handler out
         json_handler = json_log_handler(
             settings.get("LOG_FILE"), options.log_level, source=source.name, run_id=run_id
         )
-        settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
     try:
         process = CrawlerProcess(settings)
         crawler = process.create_crawler(HubSpider)
@@ -202,32 +202,35 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
         summary = _summarize(
             source, run_id, stats, spider, time.monotonic() - started, frontier=frontier
         )
-        finish_run(
-            engine,
-            run_id,
-            status=summary.status,
-            counts={
-                "pages": summary.pages,
-                "new": summary.articles_new,
-                "updated": summary.articles_updated,
-                "unchanged": summary.articles_unchanged,
-                "bytes": summary.bytes_archived,
-            },
-            warc_files=summary.warc_files,
-            stats=stats,
-            error=summary.error,
-        )
+        _record(engine, summary, stats)
         lock.release()
         engine.dispose()
-        if json_handler is not None:
-            logging.root.removeHandler(json_handler)
-            json_handler.close()
+        remove_log_handler(json_handler)
     if summary.status != "finished":
         reason = summary.error or f"crawl ended: {summary.reason}"
         if not options.verbose:
             reason += f" (log: {log_path(paths, source, run_id)})"
         raise CrawlFailed(reason)
     return summary
+
+
+def _record(engine: Any, summary: CrawlSummary, stats: dict[str, Any]) -> None:
+    """Close the run's crawl_runs row with what the run did."""
+    finish_run(
+        engine,
+        summary.run_id,
+        status=summary.status,
+        counts={
+            "pages": summary.pages,
+            "new": summary.articles_new,
+            "updated": summary.articles_updated,
+            "unchanged": summary.articles_unchanged,
+            "bytes": summary.bytes_archived,
+        },
+        warc_files=summary.warc_files,
+        stats=stats,
+        error=summary.error,
+    )
 
 
 def _free(engine: Any, source_name: str) -> bool:
