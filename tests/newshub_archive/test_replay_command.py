@@ -130,3 +130,18 @@ def test_replay_exits_non_zero_when_pywb_dies(project: Path) -> None:
     _, err = server.communicate(timeout=30)
     assert server.returncode == 1
     assert err.strip().startswith("Error: pywb stopped with status -9"), err
+
+
+def test_replay_install_ahead_of_time_exits_when_pywb_is_there(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+
+    env = {"NEWSHUB_DATA_DIR": str(tmp_path), "NEWSHUB_PYWB_VENV": str(tools_venv())}
+    result = CliRunner().invoke(main, ["replay", "--install"], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output == f"pywb is installed: {tools_venv().absolute() / 'bin' / 'wayback'}\n"
+    missing = {"NEWSHUB_DATA_DIR": str(tmp_path), "NEWSHUB_PYWB_VENV": str(tmp_path / "none")}
+    refused = CliRunner().invoke(main, ["replay", "--no-install"], env={**missing, "PATH": ""})
+    assert refused.exit_code == 1
+    assert refused.output.strip().endswith("run 'newshub replay --install'")
