@@ -79,7 +79,8 @@ def resolve_paths(environ: dict[str, str] | None = None) -> Paths:
     """Read NEWSHUB_DATA_DIR and NEWSHUB_DATABASE_URL, falling back to SQLite in the data dir,
     and the optional frontier (`resolve_frontier`)."""
     env = os.environ if environ is None else environ
-    data_dir = Path(env.get("NEWSHUB_DATA_DIR") or "data")
+    # Absolute from here on: pywb, the daemon's crawls and log messages run elsewhere than ".".
+    data_dir = Path(env.get("NEWSHUB_DATA_DIR") or "data").absolute()
     url = env.get("NEWSHUB_DATABASE_URL") or f"sqlite:///{data_dir / 'newshub.db'}"
     try:
         make_url(url)

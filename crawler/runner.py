@@ -20,6 +20,7 @@ from crawler import settings as default_settings
 from crawler.config import Paths, Source
 from crawler.errors import NewshubError
 from crawler.locks import schema_lock, source_lock
+from crawler.log_format import json_log_handler, remove_log_handler
 from crawler.run_summary import CrawlSummary, summarize
 from crawler.spiders.hub import HubSpider
 from pipelines.db.engine import open_engine
@@ -51,6 +52,8 @@ class CrawlOptions:
     # Scrapy's log goes to <data>/logs/SOURCE-RUN.log at this level, or to stderr with verbose.
     log_level: str = "INFO"
     verbose: bool = False
+    # "json": one JSON object per log line, with source and run id (crawler.log_format).
+    log_format: str = "human"
     # Extra Scrapy settings (tests and benchmarks use this; users use newshub.toml).
     settings: dict[str, Any] = dataclasses.field(default_factory=dict)
 
@@ -81,6 +84,8 @@ def build_settings(
         "LOG_LEVEL": options.log_level,
         "LOG_FILE": None if options.verbose else str(log_path(paths, source, run_id)),
         "LOG_FILE_APPEND": False,
+        # JSON logs (crawler.log_format) replace Scrapy's root handler with their own.
+        "LOG_INSTALL_ROOT_HANDLER": options.log_format != "json",
     }
     if paths.frontier_url:  # share the queue and the dupefilter with the source's other workers
         values["SCHEDULER"] = "crawler.frontier.RedisFrontier"
@@ -143,6 +148,11 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
     spider: HubSpider | None = None
     # A full disk must not turn each log line into a "--- Logging error ---" traceback.
     logging.raiseExceptions = False
+    json_handler = None
+    if options.log_format == "json":  # build_settings left Scrapy's root handler out
+        json_handler = json_log_handler(
+            settings.get("LOG_FILE"), options.log_level, source=source.name, run_id=run_id
+        )
     try:
         process = CrawlerProcess(settings)
         crawler = process.create_crawler(HubSpider)
@@ -164,6 +174,7 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
         finally:
             lock.release()
             engine.dispose()
+            remove_log_handler(json_handler)
     if summary.status != "finished":
         reason = summary.error or f"crawl ended: {summary.reason}"
         if not options.verbose:

@@ -86,25 +86,3 @@ def write_index_file(warcs: Iterable[str | os.PathLike[str]], path: str | os.Pat
         Path(temp).unlink(missing_ok=True)
         raise
     return lines
-
-
-def sync_indexes(warc_dir: str | os.PathLike[str], index_dir: str | os.PathLike[str]) -> list[str]:
-    """Keep one ``NAME.cdxj`` per closed WARC of warc_dir in index_dir; returns new ones.
-
-    pywb merges every index of a collection's ``indexes/`` folder at lookup time, so a new
-    WARC becomes replayable as soon as its own small index appears; indexes of WARCs that
-    are gone are removed.
-    """
-    folder = Path(index_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    warcs = {path.name: path for path in warc_files(warc_dir)}
-    made = []
-    for name, path in warcs.items():
-        index = folder / f"{name}.cdxj"
-        if not index.exists() or index.stat().st_mtime < path.stat().st_mtime:
-            write_index_file([path], index)
-            made.append(index.name)
-    for index in folder.glob("*.cdxj"):
-        if index.name.removesuffix(".cdxj") not in warcs:
-            index.unlink(missing_ok=True)
-    return made

@@ -9,11 +9,11 @@ from __future__ import annotations
 import csv
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, BinaryIO, TextIO
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from crawler.errors import NewshubError
 from newshub_archive.replay_urls import replay_base, replay_url
@@ -62,14 +62,17 @@ def iter_articles(
             yield values
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """A value JSON can carry: datetimes as ISO 8601 (the one helper the CLI's JSON uses too)."""
     return value.isoformat() if isinstance(value, datetime) else value
 
 
 def write_jsonl(rows: Iterator[dict[str, Any]], out: TextIO) -> int:
     count = 0
     for row in rows:
-        out.write(json.dumps({k: _plain(v) for k, v in row.items()}, ensure_ascii=False) + "\n")
+        out.write(
+            json.dumps({k: plain_value(v) for k, v in row.items()}, ensure_ascii=False) + "\n"
+        )
         count += 1
     return count
 
@@ -79,7 +82,7 @@ def write_csv(rows: Iterator[dict[str, Any]], out: TextIO) -> int:
     writer.writeheader()
     count = 0
     for row in rows:
-        plain = {k: _plain(v) for k, v in row.items()}
+        plain = {k: plain_value(v) for k, v in row.items()}
         plain["tags"] = json.dumps(row["tags"] or [], ensure_ascii=False)
         writer.writerow(plain)
         count += 1
@@ -111,6 +114,19 @@ def write_parquet(rows: Iterator[dict[str, Any]], out: BinaryIO | str) -> int:
     return count
 
 
+def count_articles(engine: Engine, where: ArticleFilter | None = None) -> int:
+    """How many articles an export with this filter writes."""
+    query = (where or ArticleFilter()).apply(select(func.count()).select_from(ArticleRow))
+    with engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())
+
+
+def _counted(rows: Iterator[dict[str, Any]], advance: Callable[[int], None]) -> Iterator[Any]:
+    for row in rows:
+        yield row
+        advance(1)
+
+
 def export(
     engine: Engine,
     out: Any,
@@ -118,11 +134,17 @@ def export(
     fmt: str = "jsonl",
     source: str | None = None,
     where: ArticleFilter | None = None,
+    advance: Callable[[int], None] | None = None,
 ) -> int:
-    """Write every matching article to `out` (binary for parquet); returns how many."""
+    """Write every matching article to `out` (binary for parquet); returns how many.
+
+    `advance(1)` is called after each row (a progress bar).
+    """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     rows = iter_articles(engine, source, where)
+    if advance is not None:
+        rows = _counted(rows, advance)
     if fmt == "parquet":
         return write_parquet(rows, out)
     return write_jsonl(rows, out) if fmt == "jsonl" else write_csv(rows, out)

@@ -93,10 +93,16 @@ def reextract(
     *,
     source: str | None = None,
     rules: Callable[[str], SiteRules | None] = lambda name: None,
+    advance: Callable[[int], None] | None = None,
 ) -> Counter[str]:
-    """Extract every article again from its archived record; counts updated/unchanged/missing."""
+    """Extract every article again from its archived record; counts updated/unchanged/missing.
+
+    `advance(1)` is called as each article is done (a progress bar).
+    """
     counts: Counter[str] = Counter()
     for source_id, source_name, _article_id, capture in list(_articles(engine, source)):
+        if advance is not None:
+            advance(1)
         holder = payload_capture(engine, capture)
         try:
             page = read_page(warc_dir, holder.warc_file, holder.warc_offset)

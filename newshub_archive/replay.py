@@ -4,31 +4,37 @@ pywb 2.10 pins old libraries (redis 2, werkzeug, pyOpenSSL < 26.2) and ships ``b
 which clobbers the ``brotli`` module Scrapy uses; it cannot share newshub's environment. It
 lives in its own venv (``$NEWSHUB_PYWB_VENV``, default ``<data>/.pywb-venv``), created with
 pip on first use. The collection is ``<data>/replay/collections/COLL``: ``archive`` links to
-the WARC folder and ``indexes`` holds one CDXJ per closed WARC, refreshed while pywb runs
-(pywb merges them per lookup, so a WARC closed by a running crawl becomes replayable).
+the WARC folder, and pywb's own auto-indexer (``wayback --autoindex``) keeps
+``indexes/autoindex.cdxj`` in step with it, so a WARC closed by a running crawl (renamed from
+``.open``) becomes replayable within ``AUTOINDEX_INTERVAL`` seconds. Every path is absolute:
+pywb runs in ``<data>/replay``.
 """
 
 from __future__ import annotations
 
+import collections
 import os
 import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from crawler.errors import NewshubError
-from newshub_archive.cdxj import sync_indexes
 from newshub_archive.replay_urls import COLLECTION, wayback_timestamp
-from pipelines.db.models import ArticleRow, Capture
+from pipelines.warc.files import WARC_SUFFIX
 
 PYWB_REQUIREMENT = "pywb==2.10.0"
+INSTALL_TIME = "usually 1-2 minutes"
 DEFAULT_PORT = 8080
+# Seconds between two scans of the WARC folder by pywb's auto-indexer.
+AUTOINDEX_INTERVAL = 5
+AUTOINDEX_FILE = "autoindex.cdxj"
 # pywb's configuration: no live web, no recording; replay only.
 _CONFIG = """\
 # Written by newshub replay: serve the archive only, never the live web.
@@ -44,6 +50,10 @@ class ReplayError(NewshubError):
 
 def latest_article(engine: Engine) -> tuple[str, datetime] | None:
     """(archived URL, capture time) of the most recently captured article, if any."""
+    from sqlalchemy import select  # the models cost a second: `replay` fails fast without them
+
+    from pipelines.db.models import ArticleRow, Capture
+
     article, capture = ArticleRow.__table__, Capture.__table__
     query = (
         select(capture.c.url, capture.c.fetched_at)
@@ -70,27 +80,44 @@ def find_wayback(venv: str | os.PathLike[str]) -> Path | None:
     return Path(found) if found else None
 
 
-def install_tools(venv: str | os.PathLike[str], requirements: list[str]) -> None:
-    """Create venv (if needed) and pip-install requirements into it. Blocking, ~30 s."""
-    venv = Path(venv)
+def install_tools(
+    venv: str | os.PathLike[str],
+    requirements: list[str],
+    on_line: Callable[[str], None] | None = None,
+) -> None:
+    """Create venv (if needed) and pip-install requirements into it; blocking, 1-2 minutes.
+
+    `on_line` sees each line pip prints (a progress display); the last one explains a failure.
+    """
+    venv = Path(venv).absolute()
     python = venv / "bin" / "python"
     steps = []
     if not python.exists():
         steps.append([sys.executable, "-m", "venv", str(venv)])
-    steps.append([str(python), "-m", "pip", "install", "--quiet", *requirements])
+    steps.append([str(python), "-m", "pip", "install", "--progress-bar", "off", *requirements])
     for step in steps:
-        result = subprocess.run(step, capture_output=True, text=True)
-        if result.returncode != 0:
-            lines = (result.stderr or result.stdout).strip().splitlines()
-            reason = lines[-1] if lines else f"exit {result.returncode}"
+        tail: collections.deque[str] = collections.deque(maxlen=1)
+        with subprocess.Popen(
+            step, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        ) as process:
+            assert process.stdout is not None
+            for line in process.stdout:
+                if line.strip():
+                    tail.append(line.strip())
+                    if on_line is not None:
+                        on_line(line.strip())
+        if process.returncode != 0:
+            reason = tail[0] if tail else f"exit {process.returncode}"
             raise ReplayError(f"cannot install {' '.join(requirements)} into {venv}: {reason}")
 
 
-def ensure_wayback(venv: str | os.PathLike[str]) -> Path:
+def ensure_wayback(
+    venv: str | os.PathLike[str], on_line: Callable[[str], None] | None = None
+) -> Path:
     """pywb's ``wayback``, installing pywb into venv when it is nowhere to be found."""
     wayback = find_wayback(venv)
     if wayback is None:
-        install_tools(venv, [PYWB_REQUIREMENT])
+        install_tools(venv, [PYWB_REQUIREMENT], on_line)
         wayback = find_wayback(venv)
     if wayback is None:
         raise ReplayError(f"pywb installed into {venv} but no 'wayback' program there")
@@ -98,9 +125,15 @@ def ensure_wayback(venv: str | os.PathLike[str]) -> Path:
 
 
 def prepare_collection(warc_dir: Path, root: Path, collection: str) -> Path:
-    """The pywb root folder with COLL's archive link, indexes and config; returns indexes."""
+    """The pywb root folder with COLL's archive link and config; returns its indexes folder.
+
+    Indexes are derived data: they are dropped here and pywb's auto-indexer rebuilds them from
+    the WARC files, so a WARC that was removed or replaced leaves no stale entry behind.
+    """
     coll = root / "collections" / collection
     (coll / "indexes").mkdir(parents=True, exist_ok=True)
+    for index in (coll / "indexes").glob("*.cdxj"):
+        index.unlink()
     archive = coll / "archive"
     target = warc_dir.resolve()
     if archive.is_symlink() and Path(os.readlink(archive)) != target:
@@ -108,7 +141,6 @@ def prepare_collection(warc_dir: Path, root: Path, collection: str) -> Path:
     if not archive.exists():
         archive.symlink_to(target, target_is_directory=True)
     (root / "config.yaml").write_text(_CONFIG, encoding="utf-8")
-    sync_indexes(warc_dir, coll / "indexes")
     return coll / "indexes"
 
 
@@ -119,7 +151,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class ReplayServer:
-    """pywb's ``wayback`` serving COLL on host:port, its indexes refreshed every interval."""
+    """pywb's ``wayback`` serving COLL on host:port, its auto-indexer following the WARCs."""
 
     def __init__(
         self,
@@ -130,18 +162,16 @@ class ReplayServer:
         collection: str = COLLECTION,
         host: str = "127.0.0.1",
         port: int = DEFAULT_PORT,
-        interval: float = 2.0,
+        interval: float = AUTOINDEX_INTERVAL,
     ) -> None:
-        self.warc_dir = Path(warc_dir)
-        self.root = Path(root)
-        self.wayback = Path(wayback)
+        self.warc_dir = Path(warc_dir).absolute()
+        self.root = Path(root).absolute()
+        self.wayback = Path(wayback).absolute()
         self.collection = collection
         self.host = host
         self.port = port or free_port(host)
         self.interval = interval
         self.process: subprocess.Popen[bytes] | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     @property
     def base(self) -> str:
@@ -151,46 +181,74 @@ class ReplayServer:
     def log_path(self) -> Path:
         return self.root / "pywb.log"
 
+    @property
+    def index_path(self) -> Path:
+        return self.root / "collections" / self.collection / "indexes" / AUTOINDEX_FILE
+
     def url(self, when: datetime, url: str, modifier: str = "") -> str:
         """``http://HOST:PORT/COLL/TIMESTAMP[modifier]/URL``; modifier e.g. ``id_``, ``mp_``."""
         return f"{self.base}/{wayback_timestamp(when)}{modifier}/{url}"
 
-    def start(self, timeout: float = 60.0) -> ReplayServer:
+    def start(self, timeout: float = 120.0) -> ReplayServer:
+        """Start pywb; returns once it listens and has indexed the WARCs, else ReplayError."""
         if not self.warc_dir.is_dir():
             raise ReplayError(f"no WARC folder at {self.warc_dir} (crawl something first)")
-        self.indexes = prepare_collection(self.warc_dir, self.root, self.collection)
-        command = [str(self.wayback), "-b", self.host, "-p", str(self.port), "-d", str(self.root)]
+        self._check_port_free()
+        self.root.mkdir(parents=True, exist_ok=True)
+        prepare_collection(self.warc_dir, self.root, self.collection)
+        command = [
+            str(self.wayback), "-b", self.host, "-p", str(self.port), "-d", str(self.root),
+            "--autoindex", "--auto-interval", str(self.interval),
+        ]  # fmt: skip
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 command, cwd=self.root, stdout=log, stderr=subprocess.STDOUT
             )
-        self._wait_listening(timeout)
-        self._thread = threading.Thread(target=self._refresh, name="replay-index", daemon=True)
-        self._thread.start()
+        self._wait_ready(timeout)
         return self
 
-    def _wait_listening(self, timeout: float) -> None:
+    def _check_port_free(self) -> None:
+        with socket.socket() as probe:
+            try:
+                probe.bind((self.host, self.port))
+            except OSError as exc:
+                raise ReplayError(
+                    f"cannot serve on {self.host}:{self.port}: {exc.strerror or exc} "
+                    "(another server has the port? choose one with --port)"
+                ) from None
+
+    def _wait_ready(self, timeout: float) -> None:
+        """Until pywb listens and its first index is written (when there are WARCs at all)."""
         deadline = time.monotonic() + timeout
+        indexed = not any(self.warc_dir.glob("*" + WARC_SUFFIX))
         while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                tail = self.log_path.read_text(errors="replace").strip().splitlines()[-1:]
-                self.stop()
-                raise ReplayError(f"pywb exited at start: {' '.join(tail) or 'no output'}")
+            self.check_running("at start")
+            indexed = indexed or self.index_path.exists()
             try:
                 with socket.create_connection((self.host, self.port), timeout=0.5):
-                    return
+                    if indexed:
+                        return
             except OSError:
-                time.sleep(0.2)
+                pass
+            time.sleep(0.2)
         self.stop()
-        raise ReplayError(f"pywb did not listen on {self.host}:{self.port} within {timeout:.0f} s")
+        raise ReplayError(
+            f"pywb did not serve {self.host}:{self.port} within {timeout:.0f} s "
+            f"(log: {self.log_path})"
+        )
 
-    def _refresh(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                sync_indexes(self.warc_dir, self.indexes)
-            except OSError:
-                continue  # a WARC renamed or removed mid-scan: next round
+    def check_running(self, when: str = "") -> None:
+        """ReplayError with the last line of pywb's log if pywb has exited."""
+        assert self.process is not None
+        code = self.process.poll()
+        if code is not None:
+            tail = self.log_path.read_text(errors="replace").strip().splitlines()[-1:]
+            self.stop()
+            where = f" {when}" if when else ""
+            raise ReplayError(
+                f"pywb exited{where} (status {code}): {' '.join(tail) or 'no output'} "
+                f"(log: {self.log_path})"
+            )
 
     def wait(self) -> int:
         """Block until pywb exits; returns its exit status."""
@@ -198,7 +256,6 @@ class ReplayServer:
         return self.process.wait()
 
     def stop(self) -> None:
-        self._stop.set()
         process, self.process = self.process, None
         if process is not None and process.poll() is None:
             process.terminate()
@@ -207,8 +264,6 @@ class ReplayServer:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
 
     def __enter__(self) -> ReplayServer:
         return self.start()

@@ -10,7 +10,9 @@ finds the same articles; only the scores differ. Title matches rank above body m
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -88,30 +90,12 @@ class Hit:
     snippet: str
 
 
-def parse_query(text: str) -> list[Group]:
-    """The query as alternatives (OR) of groups of terms; pieces without a word are dropped.
-
-    Raises QueryTooLarge beyond MAX_QUERY_LENGTH characters or MAX_QUERY_TERMS terms.
-    """
-    if len(text) > MAX_QUERY_LENGTH:
-        raise QueryTooLarge(
-            f"search query too long: {len(text):,} characters (at most {MAX_QUERY_LENGTH:,})"
-        )
-    groups: list[Group] = []
-    terms = 0
-    include: list[Term] = []
-    exclude: list[Term] = []
-
-    def close() -> None:
-        if include:
-            groups.append(Group(tuple(include), tuple(exclude)))
-        include.clear()
-        exclude.clear()
-
+def _terms(text: str) -> Iterator[tuple[bool, Term] | None]:
+    """(excluded, term) for each piece of the query with a word in it; None for an `OR`."""
     for match in _PIECES.finditer(text):
         negated, quoted, bare = match.group(1), match.group(2), match.group(3)
         if bare == "OR":
-            close()
+            yield None
             continue
         if bare is not None:
             negated = "-" if bare.startswith("-") and len(bare) > 1 else ""
@@ -122,12 +106,40 @@ def parse_query(text: str) -> list[Group]:
         else:
             term = Term(_words(quoted))
         if term.words:
-            terms += 1
-            if terms > MAX_QUERY_TERMS:
-                raise QueryTooLarge(f"search query has too many terms (at most {MAX_QUERY_TERMS})")
-            (exclude if negated else include).append(term)
-    close()
+            yield bool(negated), term
+
+
+def parse_query(text: str) -> list[Group]:
+    """The query as alternatives (OR) of groups of terms; pieces without a word are dropped.
+
+    Raises QueryTooLarge beyond MAX_QUERY_LENGTH characters or MAX_QUERY_TERMS terms.
+    """
+    if len(text) > MAX_QUERY_LENGTH:
+        raise QueryTooLarge(
+            f"search query too long: {len(text):,} characters (at most {MAX_QUERY_LENGTH:,})"
+        )
+    groups: list[Group] = []
+    include: list[Term] = []
+    exclude: list[Term] = []
+    terms = 0
+    for piece in itertools.chain(_terms(text), [None]):
+        if piece is None:
+            if include:
+                groups.append(Group(tuple(include), tuple(exclude)))
+            include.clear()
+            exclude.clear()
+            continue
+        terms += 1
+        if terms > MAX_QUERY_TERMS:
+            raise QueryTooLarge(f"search query has too many terms (at most {MAX_QUERY_TERMS})")
+        (exclude if piece[0] else include).append(piece[1])
     return groups
+
+
+def only_exclusions(text: str) -> bool:
+    """Whether the query excludes words but asks for none (`-oil`): it can match nothing."""
+    pieces = [piece for piece in _terms(text) if piece is not None]
+    return bool(pieces) and all(excluded for excluded, _ in pieces)
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -193,6 +205,25 @@ def search(
         else:
             ranked, snippets = _sqlite(connection, groups, where, limit)
         return _hits(connection, ranked, snippets)
+
+
+def count_matches(engine: Engine, query: str, where: ArticleFilter | None = None) -> int:
+    """How many articles match `query` in all (search returns the best `limit` of them)."""
+    groups = parse_query(query)
+    if not groups:
+        return 0
+    where = where or ArticleFilter()
+    article = ArticleRow.__table__
+    if engine.dialect.name == "postgresql":
+        vector: Any = literal_column("articles.search_vector")
+        counted = select(func.count()).select_from(article).where(vector.op("@@")(tsquery(groups)))
+    else:
+        fts = table("articles_fts", column("rowid"))
+        match = literal_column("articles_fts").op("MATCH")(bindparam("q", fts5_query(groups)))
+        counted = select(func.count()).select_from(fts.join(article, article.c.id == fts.c.rowid))
+        counted = counted.where(match)
+    with engine.connect() as connection:
+        return int(connection.execute(where.apply(counted)).scalar_one())
 
 
 def _sqlite(

@@ -6,11 +6,12 @@ date as --until means the end of that day, UTC). Category and agency match exact
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Engine, Select, select
 
 from crawler.errors import NewshubError
 from pipelines.db.models import ArticleRow, SourceRow
@@ -18,6 +19,22 @@ from pipelines.db.models import ArticleRow, SourceRow
 
 class SelectionError(NewshubError):
     """A filter value newshub cannot use (a malformed date, say)."""
+
+
+class UnknownSource(NewshubError):
+    """A --source that neither the archive nor the config file knows (a typo, usually)."""
+
+
+def check_source(engine: Engine, name: str | None, configured: Iterable[str] = ()) -> None:
+    """Raise UnknownSource unless `name` is None, archived or configured (crawled or not)."""
+    if name is None:
+        return
+    with engine.connect() as connection:
+        archived = set(connection.execute(select(SourceRow.__table__.c.name)).scalars())
+    known = archived | set(configured)
+    if name not in known:
+        listed = ", ".join(sorted(known)) or "none"
+        raise UnknownSource(f"no source named {name!r}; configured: {listed}")
 
 
 def parse_when(text: str, *, end: bool = False) -> datetime:

@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, or_, select
 
 from crawler.errors import NewshubError
+from crawler.settings import HUB_TRACKING_PARAMS
+from crawler.urls import clean_url
 from newshub_archive.replay_urls import replay_url
 from pipelines.db.models import ArticleRow, ArticleVersion, Capture, SourceRow
 
@@ -43,13 +45,31 @@ class ArticleView:
 
 
 def find_article_id(connection: Connection, ref: str) -> int:
-    """The id of the article `ref` names: an id, a canonical URL or a captured URL."""
+    """The id of the article `ref` names: an id, a canonical URL or a captured URL.
+
+    A URL is tried as given, then cleaned as the crawler cleans links (tracking parameters
+    and fragment dropped), so a shared `...?utm_source=x` link finds its article.
+    """
     article = ArticleRow.__table__
     if ref.strip().isdigit():
         found = connection.execute(select(article.c.id).where(article.c.id == int(ref))).first()
         if found is None:
             raise ArticleNotFound(f"no article with id {ref}")
         return int(found[0])
+    ids = _ids_by_url(connection, ref)
+    cleaned = clean_url(ref, HUB_TRACKING_PARAMS)
+    if not ids and cleaned != ref:
+        ids = _ids_by_url(connection, cleaned)
+    if not ids:
+        raise ArticleNotFound(f"no article with URL {ref}")
+    if len(ids) > 1:
+        raise ArticleNotFound(f"{len(ids)} articles have URL {ref}: use an id ({ids[0]}, ...)")
+    return int(ids[0])
+
+
+def _ids_by_url(connection: Connection, ref: str) -> list[int]:
+    """Articles whose canonical URL is `ref`, else those with a capture of `ref`."""
+    article = ArticleRow.__table__
     ids = (
         connection.execute(select(article.c.id).where(article.c.url == ref).order_by(article.c.id))
         .scalars()
@@ -64,11 +84,7 @@ def find_article_id(connection: Connection, ref: str) -> int:
             .scalars()
             .all()
         )
-    if not ids:
-        raise ArticleNotFound(f"no article with URL {ref}")
-    if len(ids) > 1:
-        raise ArticleNotFound(f"{len(ids)} articles have URL {ref}: use an id ({ids[0]}, ...)")
-    return int(ids[0])
+    return [int(article_id) for article_id in ids]
 
 
 def show(engine: Engine, ref: str, *, diff: bool = False) -> ArticleView:
@@ -110,7 +126,7 @@ def show(engine: Engine, ref: str, *, diff: bool = False) -> ArticleView:
     view = ArticleView(
         article=dict(row),
         captures=capture_rows,
-        versions=[_version(v) for v in version_rows],
+        versions=[_version(v, n) for n, v in enumerate(version_rows, start=1)],
         replay_url=replay_url(current["url"] if current else row["url"], when),
     )
     if diff:
@@ -118,10 +134,16 @@ def show(engine: Engine, ref: str, *, diff: bool = False) -> ArticleView:
     return view
 
 
-def _version(row: dict[str, Any]) -> dict[str, Any]:
+def _version(row: dict[str, Any], number: int) -> dict[str, Any]:
+    """A version row numbered 1..N in capture order (its database id stays under `id`)."""
     fields = row.pop("fields") or {}
     row.pop("article_id", None)
-    return {**row, "title": fields.get("title"), "body": fields.get("body") or ""}
+    return {
+        "version": number,
+        **row,
+        "title": fields.get("title"),
+        "body": fields.get("body") or "",
+    }
 
 
 def version_diffs(versions: list[dict[str, Any]]) -> list[str]:
@@ -133,8 +155,8 @@ def version_diffs(versions: list[dict[str, Any]]) -> list[str]:
         lines = difflib.unified_diff(
             before,
             after,
-            fromfile=f"version {old['id']} ({old['captured_at'].isoformat()})",
-            tofile=f"version {new['id']} ({new['captured_at'].isoformat()})",
+            fromfile=f"version {old['version']} ({old['captured_at'].isoformat()})",
+            tofile=f"version {new['version']} ({new['captured_at'].isoformat()})",
             lineterm="",
         )
         diffs.append("\n".join(lines))

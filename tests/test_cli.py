@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -64,7 +65,9 @@ def test_sources_and_config_errors(run, tmp_path: Path) -> None:  # type: ignore
     )
     listed = run("sources")
     assert listed.exit_code == 0
-    assert listed.output.split("\t")[:3] == ["hub", "http://hub.example/", "0 * * * *"]
+    header, row = listed.output.splitlines()[:2]
+    assert header.split() == ["NAME", "HOME", "SCHEDULE", "DOMAINS"]
+    assert re.split(r"\s{2,}", row)[:3] == ["hub", "http://hub.example/", "0 * * * *"]
     assert "no source named 'nope'" in one_line_error(run("crawl", "nope"))
     config.write_text("[[source]\n")
     assert "invalid TOML" in one_line_error(run("sources"))

@@ -114,6 +114,7 @@ def test_frontier_is_off_unless_configured() -> None:
 @pytest.mark.parametrize(
     "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
+@pytest.mark.slow
 def test_two_workers_split_one_crawl(
     backend: str, frontier_prefix: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:

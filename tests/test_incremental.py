@@ -96,6 +96,7 @@ def count(engine: Engine, table: type, *where: object) -> int:
     ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
     indirect=True,
 )
+@pytest.mark.slow
 def test_a_recrawl_fetches_what_changed_and_little_else(tmp_path: Path, database_url: str) -> None:
     # The site lives in our time: its edits come after the first crawl, as they would.
     hub = DemoHub(200, seed=11, start=datetime.now(UTC) + timedelta(minutes=5))
@@ -146,6 +147,7 @@ def _edited_block(before: DemoArticle, after: DemoArticle) -> str:
     return next(block for block in after.blocks if block not in before.blocks)
 
 
+@pytest.mark.slow
 def test_unchanged_articles_cost_a_304_each(tmp_path: Path) -> None:
     """Articles not looked at for two months are rechecked with conditional GETs."""
     hub = DemoHub(30, seed=5)
@@ -180,6 +182,7 @@ def test_unchanged_articles_cost_a_304_each(tmp_path: Path) -> None:
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_killed_crawl_is_marked_interrupted_and_the_next_run_completes(tmp_path: Path) -> None:
     hub = DemoHub(80, seed=7)
     url = f"sqlite:///{tmp_path / 'newshub.db'}"

@@ -130,6 +130,7 @@ def test_dead_runs_are_marked_interrupted(engine: Engine) -> None:
     assert (run.id, run.status, run.trigger, run.error) == (skipped, "skipped", "cron", "busy")
 
 
+@pytest.mark.slow
 def test_two_crawls_of_one_source_started_together(database_url: str, tmp_path: Path) -> None:
     env = {**os.environ, "NEWSHUB_DATA_DIR": str(tmp_path), "NEWSHUB_DATABASE_URL": database_url}
     with DemoServer(DemoHub(10, seed=4)) as server:

@@ -6,10 +6,12 @@ import signal
 import sys
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
 from crawler.cli.base import Context, main, pass_context, source_option
+from crawler.cli.output import progress, status_line
 
 
 @main.command()
@@ -33,7 +35,8 @@ def index(obj: Context, source: str | None, output: str | None) -> None:
         write_index(warcs, sys.stdout)
         return
     target = Path(output) if output else paths.data_dir / "index.cdxj"
-    lines = write_index_file(warcs, target)
+    with progress(f"indexing {len(warcs)} WARC files", None):
+        lines = write_index_file(warcs, target)
     click.echo(f"{lines} index lines from {len(warcs)} WARC files written to {target}")
 
 
@@ -53,8 +56,10 @@ def wacz(obj: Context, source: str | None, output: str | None, title: str | None
 
     paths = obj.paths()
     target = Path(output) if output else paths.data_dir / f"{source or 'newshub'}.wacz"
+    engine = obj.archive()  # an unknown source is write_wacz's "no WARC files of source"
     try:
-        summary = write_wacz(obj.engine(), paths.warc_dir, target, source=source, title=title)
+        with progress("packaging WACZ", None):
+            summary = write_wacz(engine, paths.warc_dir, target, source=source, title=title)
     except WaczError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(
@@ -64,39 +69,36 @@ def wacz(obj: Context, source: str | None, output: str | None, title: str | None
 
 @main.command()
 @click.option(
-    "--port", "-p", type=click.IntRange(min=0, max=65535), default=8080, show_default=True
+    "--port",
+    "-p",
+    type=click.IntRange(min=0, max=65535),
+    help="Port on 127.0.0.1 (default: the port of NEWSHUB_REPLAY_URL, else 8080; 0: any).",
 )
 @click.option(
     "--install/--no-install",
-    default=True,
-    show_default=True,
-    help="Install pywb into its own venv when it is missing.",
+    default=None,
+    help="--install: install pywb now (usually 1-2 minutes) and exit; --no-install: never "
+    "install it. Default: install it on first use.",
 )
 @pass_context
-def replay(obj: Context, port: int, install: bool) -> None:
-    """Serve the archive with pywb on 127.0.0.1, its index following new WARC files."""
-    from newshub_archive.replay import (
-        PYWB_REQUIREMENT,
-        ReplayError,
-        ReplayServer,
-        ensure_wayback,
-        find_wayback,
-        pywb_venv,
-    )
+def replay(obj: Context, port: int | None, install: bool | None) -> None:
+    """Serve the archive with pywb on 127.0.0.1, its index following new WARC files.
+
+    Exits non-zero if pywb cannot start (port taken) or stops on its own.
+    """
+    from newshub_archive.replay import ReplayError, ReplayServer
+    from newshub_archive.replay_urls import replay_base
 
     paths = obj.paths()
-    venv = pywb_venv(paths.data_dir)
-    wayback = find_wayback(venv)
-    if wayback is None:
-        if not install:
-            raise click.ClickException(f"pywb not found (looked in {venv}, PATH)")
-        click.echo(f"installing {PYWB_REQUIREMENT} into {venv} (once)...", err=True)
-        wayback = ensure_wayback(venv)
+    wayback = _wayback(paths.data_dir, install)
+    if install:
+        click.echo(f"pywb is installed: {wayback}")
+        return
+    configured = replay_base()
+    if port is None:
+        port = urlsplit(configured).port or 80
     server = ReplayServer(paths.warc_dir, paths.data_dir / "replay", wayback, port=port)
-    try:
-        server.start()
-    except ReplayError as exc:
-        raise click.ClickException(str(exc)) from None
+    server.start()
     # A service manager stops us with SIGTERM: stop pywb too rather than orphan it.
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -105,13 +107,44 @@ def replay(obj: Context, port: int, install: bool) -> None:
         example = _example_article(obj)
         if example is not None:
             click.echo(f"  {server.url(example[1], example[0])}")
+        root = server.base.rsplit("/", 1)[0]
+        if root != configured:
+            click.echo(
+                f"(export and show link to {configured}: set NEWSHUB_REPLAY_URL={root} "
+                "to link them here)"
+            )
         click.echo("(newshub export lists every article's replay_url; Ctrl-C stops)")
-        server.wait()
+        code = server.wait()
+        if code != 0:
+            raise ReplayError(f"pywb stopped with status {code} (log: {server.log_path})")
     except KeyboardInterrupt:
         pass
     finally:
         server.stop()
         signal.signal(signal.SIGTERM, previous)
+
+
+def _wayback(data_dir: Path, install: bool | None) -> Path:
+    """pywb's `wayback`, installed (with a progress line on a terminal) unless --no-install."""
+    from newshub_archive.replay import (
+        INSTALL_TIME,
+        PYWB_REQUIREMENT,
+        ensure_wayback,
+        find_wayback,
+        pywb_venv,
+    )
+
+    venv = pywb_venv(data_dir).absolute()
+    wayback = find_wayback(venv)
+    if wayback is not None:
+        return wayback.absolute()
+    if install is False:
+        raise click.ClickException(
+            f"pywb not found (looked in {venv}, PATH): run 'newshub replay --install'"
+        )
+    click.echo(f"installing {PYWB_REQUIREMENT} into {venv} (once; {INSTALL_TIME})...", err=True)
+    with status_line("installing pywb") as show:
+        return ensure_wayback(venv, on_line=show).absolute()
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -132,7 +165,7 @@ def warc_recover(directory: str | None) -> None:
 
     folder = Path(directory) if directory else resolve_paths().warc_dir
     if not folder.is_dir():
-        raise click.ClickException(f"no WARC folder at {folder}")
+        raise click.ClickException(f"no WARC folder at {folder}: give the folder of a crawl")
     results = recover(folder)
     for result in results:
         click.echo(
@@ -150,7 +183,7 @@ def _example_article(obj: Context) -> tuple[str, datetime] | None:
     from newshub_archive.replay import latest_article
 
     try:
-        return latest_article(obj.engine())
+        return latest_article(obj.archive())
     except Exception:  # only an example: the server runs without the database
         return None
 

@@ -16,6 +16,7 @@ import click
 from crawler import __version__
 from crawler.config import Paths, Source, config_path, load_sources, resolve_paths
 from crawler.errors import NewshubError
+from crawler.log_format import LOG_FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -66,9 +67,34 @@ class Context:
         return load_sources(config_path(self.config), required=required)
 
     def engine(self) -> Any:
+        """The database, created (SQLite) and reachable: for commands that write."""
         from pipelines.db.engine import open_engine
 
         return open_engine(self.paths().database_url)
+
+    def archive(self, source: str | None = None, *, empty_ok: bool = False) -> Any:
+        """The migrated database of a read command, after checking that `source` exists.
+
+        Creates nothing; a missing or unmigrated database and an unknown source are one-line
+        errors (`run 'newshub db upgrade' first`, `no source named 'x'; configured: a, b`).
+        With `empty_ok`, no database yet gives None instead (nothing was archived).
+        """
+        from newshub_archive.selection import check_source
+        from pipelines.db.engine import MissingDatabase
+        from pipelines.db.schema import open_archive
+
+        try:
+            engine = open_archive(self.paths().database_url)
+        except MissingDatabase:
+            if empty_ok:
+                return None
+            raise
+        try:
+            check_source(engine, source, self.sources(required=False))
+        except BaseException:
+            engine.dispose()
+            raise
+        return engine
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -91,3 +117,15 @@ def source_option(f: F) -> F:
 def main(ctx: click.Context, config: str | None) -> None:
     """Crawl news hubs into WARC files and a queryable article database."""
     ctx.obj = Context(config)
+
+
+def log_format_option(f: F) -> F:
+    """`--log-format human|json`, also from NEWSHUB_LOG_FORMAT (the daemon's crawls inherit it)."""
+    return click.option(
+        "--log-format",
+        type=click.Choice(LOG_FORMATS),
+        default="human",
+        show_default=True,
+        envvar="NEWSHUB_LOG_FORMAT",
+        help="json: one JSON object per log line, with source and run id.",
+    )(f)

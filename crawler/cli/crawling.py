@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import click
 
-from crawler.cli.base import Context, main, pass_context
+from crawler.cli.base import Context, log_format_option, main, pass_context
+from crawler.cli.output import count_line, echo_json, echo_rich, format_option, make_table
 from crawler.config import ConfigError
 
 
 @main.command()
+@format_option("table", "json")
 @pass_context
-def sources(obj: Context) -> None:
+def sources(obj: Context, fmt: str) -> None:
     """List the configured sources."""
     configured = obj.sources()
+    if fmt == "json":
+        echo_json([{**asdict(s), "domains": list(s.domains)} for s in configured.values()])
+        return
     if not configured:
         click.echo("no sources configured")
         return
+    table = make_table("NAME", "HOME", "SCHEDULE", "DOMAINS")
     for source in configured.values():
-        schedule = source.schedule or "-"
-        click.echo(f"{source.name}\t{source.home}\t{schedule}\t{','.join(source.domains)}")
+        table.add_row(source.name, source.home, source.schedule or "-", ", ".join(source.domains))
+    echo_rich(table)
+    click.echo(count_line(len(configured), len(configured), "source"))
 
 
 @main.command()
@@ -37,6 +46,7 @@ def sources(obj: Context) -> None:
 @click.option(
     "--verbose", "-v", is_flag=True, help="Show Scrapy's log on stderr instead of a log file."
 )
+@log_format_option
 @pass_context
 def crawl(
     obj: Context,
@@ -48,6 +58,7 @@ def crawl(
     delay: float | None,
     trigger: str,
     verbose: bool,
+    log_format: str,
 ) -> None:
     """Crawl SOURCE from the config file, or an ad-hoc hub given with --url.
 
@@ -64,8 +75,8 @@ def crawl(
     else:
         configured = obj.sources()
         if source_name not in configured:
-            known = ", ".join(sorted(configured)) or "none configured"
-            raise ConfigError(f"no source named {source_name!r} (known: {known})")
+            known = ", ".join(sorted(configured)) or "none"
+            raise ConfigError(f"no source named {source_name!r}; configured: {known}")
         source = configured[source_name]
     options = CrawlOptions(
         max_articles=max_articles,
@@ -74,6 +85,7 @@ def crawl(
         trigger=trigger,
         progress=True,
         verbose=verbose,
+        log_format=log_format,
     )
     summary = crawl(source, obj.paths(), options)
     for line in summary.lines():

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from crawler.cli.base import Context, main, pass_context, source_option
+from crawler.cli.output import progress
 
 
 @main.command()
@@ -47,15 +48,18 @@ def extract(files: tuple[str, ...], url: str | None) -> None:
 def reextract(obj: Context, source: str | None, orphans: bool) -> None:
     """Rebuild article rows from the archived WARC records (no network)."""
     from crawler.extraction import SiteRules
+    from newshub_archive.export import count_articles
     from newshub_archive.orphans import restore_orphans
     from newshub_archive.reextract import reextract as reextract_archive
+    from newshub_archive.selection import ArticleFilter
 
     configured = obj.sources(required=False)
     rules = {
         name: SiteRules.from_mapping(src.rules) for name, src in configured.items() if src.rules
     }
+    engine = obj.archive(source)
     if orphans:
-        counts = restore_orphans(obj.engine(), obj.paths().warc_dir, source=source, rules=rules.get)
+        counts = restore_orphans(engine, obj.paths().warc_dir, source=source, rules=rules.get)
         click.echo(
             f"{counts['captures']} capture rows restored; articles: {counts['new']} new, "
             f"{counts['updated']} updated, {counts['unchanged'] + counts['kept']} unchanged"
@@ -65,7 +69,11 @@ def reextract(obj: Context, source: str | None, orphans: bool) -> None:
                 f"{counts['unowned']} records are in WARC files no source owns; left alone"
             )
         return
-    counts = reextract_archive(obj.engine(), obj.paths().warc_dir, source=source, rules=rules.get)
+    total = count_articles(engine, ArticleFilter(source=source))
+    with progress("re-extracting", total) as advance:
+        counts = reextract_archive(
+            engine, obj.paths().warc_dir, source=source, rules=rules.get, advance=advance
+        )
     click.echo(
         f"{counts['updated']} articles changed, {counts['unchanged']} unchanged"
         + (

@@ -1,18 +1,26 @@
-"""`newshub search`, `show`, `stats`, `export` and `verify`: reading the archive back."""
+"""`newshub search`, `show`, `export` and `verify`: reading the archive back."""
 
 from __future__ import annotations
 
 import csv
-import json
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from crawler.cli.base import Context, main, pass_context, source_option
+from crawler.cli.output import (
+    count_line,
+    echo_json,
+    echo_rich,
+    is_terminal,
+    make_table,
+    marked,
+    progress,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,41 +46,88 @@ def _filter(options: dict[str, Any]) -> Any:
     return ArticleFilter.parse(**{key: options.get(key) for key in keys})
 
 
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+class QueryCommand(click.Command):
+    """Reads `-word` as an excluded word, not an option: `newshub search war -oil`.
+
+    Only the command's own option names are options; every other argument (after `--` too)
+    is part of the query, in order.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value: set[str] = set()
+        flags: set[str] = set()
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                names = (*param.opts, *param.secondary_opts)
+                (flags if param.is_flag or param.count else takes_value).update(names)
+        options: list[str] = []
+        words: list[str] = []
+        items = iter(args)
+        for arg in items:
+            name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+            if arg == "--":
+                words.extend(items)
+            elif name in flags or (name in takes_value and name != arg):
+                options.append(arg)
+            elif name in takes_value:
+                options.append(arg)
+                value = next(items, None)
+                options.extend([] if value is None else [value])
+            elif arg.startswith("--"):
+                options.append(arg)  # an unknown long option: click says so
+            else:
+                words.append(arg)
+        return super().parse_args(ctx, [*options, "--", *words])
 
 
-def _json(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, default=_plain)
-
-
-@main.command()
-@click.argument("query")
+@main.command(cls=QueryCommand)
+@click.argument("query", nargs=-1, required=True)
 @filter_options
 @click.option("--limit", "-n", type=click.IntRange(1, 10_000), default=20, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
 @pass_context
-def search(obj: Context, query: str, limit: int, fmt: str, **options: Any) -> None:
-    """Full-text search of titles and bodies: words, "phrases", prefix*, OR, -exclude."""
+def search(obj: Context, query: tuple[str, ...], limit: int, fmt: str, **options: Any) -> None:
+    """Full-text search of titles and bodies: words, "phrases", prefix*, OR, -exclude.
+
+    Words after a dash are excluded (`newshub search war -oil`); a query of exclusions alone
+    matches nothing and is an error.
+    """
+    from rich.text import Text
+
+    from newshub_archive.export import plain_value
+    from newshub_archive.search import MARK, count_matches, only_exclusions
     from newshub_archive.search import search as run_search
 
+    text = " ".join(query)
+    if only_exclusions(text):
+        raise click.ClickException(
+            f"{text!r} only excludes words, so it matches nothing: add a word to look for "
+            "(e.g. 'war -oil')"
+        )
     where = _filter(options)
-    hits = [asdict(hit) for hit in run_search(obj.engine(), query, where, limit=limit)]
+    engine = obj.archive(where.source)
+    hits = [asdict(hit) for hit in run_search(engine, text, where, limit=limit)]
     if fmt == "json":
-        click.echo(_json(hits))
+        echo_json(hits)
     elif fmt == "csv":
         fields = list(hits[0]) if hits else ["id"]
         writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
-        writer.writerows({k: _plain(v) for k, v in hit.items()} for hit in hits)
+        writer.writerows({k: plain_value(v) for k, v in hit.items()} for hit in hits)
     elif not hits:
         click.echo("no articles match", err=True)
     else:
-        width = len(str(max(hit["id"] for hit in hits)))
+        table = make_table("ID", "PUBLISHED", "SOURCE", "TITLE / SNIPPET", right=("ID",))
+        styled = is_terminal()
         for hit in hits:
-            day = hit["published_at"].date().isoformat() if hit["published_at"] else "-" * 10
-            click.echo(f"{hit['id']:>{width}}  {day}  {hit['source']}  {hit['title'] or ''}")
-            click.echo(" " * (width + 2) + " ".join(hit["snippet"].split()))
+            day = hit["published_at"].date().isoformat() if hit["published_at"] else "-"
+            title = Text()
+            title.append(hit["title"] or "", style="bold")
+            snippet = marked(" ".join(hit["snippet"].split()), *MARK, styled=styled)
+            table.add_row(str(hit["id"]), day, hit["source"], title + "\n" + snippet)
+        echo_rich(table)
+        total = count_matches(engine, text, where)
+        click.echo(count_line(len(hits), total, "article"))
 
 
 @main.command()
@@ -82,10 +137,15 @@ def search(obj: Context, query: str, limit: int, fmt: str, **options: Any) -> No
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @pass_context
 def show(obj: Context, ref: str, versions: bool, diff: bool, fmt: str) -> None:
-    """An article's fields, captures (with WARC locations), versions and replay URL."""
+    """An article's fields, captures (with WARC locations), versions and replay URL.
+
+    A URL is looked up as given, then cleaned of tracking parameters (utm_*, fbclid, ...).
+    Versions are numbered 1..N, oldest first.
+    """
+    from newshub_archive.export import plain_value
     from newshub_archive.show import show as show_article
 
-    view = show_article(obj.engine(), ref, diff=diff)
+    view = show_article(obj.archive(), ref, diff=diff)
     if fmt == "json":
         data: dict[str, Any] = {
             "article": view.article,
@@ -96,77 +156,48 @@ def show(obj: Context, ref: str, versions: bool, diff: bool, fmt: str) -> None:
             data["versions"] = view.versions
         if diff:
             data["diffs"] = view.diffs
-        click.echo(_json(data))
+        echo_json(data)
         return
     article = dict(view.article)
     body = article.pop("body") or ""
     for name, value in article.items():
-        shown = ", ".join(value) if isinstance(value, list) else _plain(value)
+        shown = ", ".join(value) if isinstance(value, list) else plain_value(value)
         click.echo(f"{name:<18}{'' if shown is None else shown}")
     click.echo(f"{'replay_url':<18}{view.replay_url}\n")
     click.echo(body + "\n")
     click.echo(f"captures ({len(view.captures)})")
+    captures = make_table("FETCHED", "STATUS", "TYPE", "WARC FILE", "OFFSET", "RECORD", "URL")
     for c in view.captures:
-        click.echo(
-            f"  {_plain(c['fetched_at'])}  {c['status']}  {c['record_type']:<8}  "
-            f"{c['warc_file']} @ {c['warc_offset']}  {c['warc_record_id']}  {c['url']}"
+        captures.add_row(
+            *(str(plain_value(c[key])) for key in ("fetched_at", "status", "record_type")),
+            *(str(c[key]) for key in ("warc_file", "warc_offset", "warc_record_id", "url")),
         )
+    echo_rich(captures)
     click.echo(f"versions ({len(view.versions)})" + ("" if versions else ": --versions lists"))
-    for v in view.versions if versions else []:
-        click.echo(
-            f"  {v['id']}  {_plain(v['captured_at'])}  {v['content_hash'][:12]}  "
-            f"{v['extractor_version']}  {v['warc_record_id']}"
-        )
+    if versions and view.versions:
+        table = make_table("VERSION", "CAPTURED", "HASH", "EXTRACTOR", "RECORD", right=("VERSION",))
+        for v in view.versions:
+            table.add_row(
+                str(v["version"]),
+                str(plain_value(v["captured_at"])),
+                v["content_hash"][:12],
+                v["extractor_version"],
+                str(v["warc_record_id"]),
+            )
+        echo_rich(table)
     for text in view.diffs:
         click.echo("\n" + (text or "(no text changes)"))
 
 
 @main.command()
-@source_option
-@click.option("--days", type=click.IntRange(min=1), default=14, show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@pass_context
-def stats(obj: Context, source: str | None, days: int, fmt: str) -> None:
-    """Articles per source, category, agency and day; captures, WARC bytes, last good run."""
-    from newshub_archive.stats import stats as archive_stats
-
-    report = archive_stats(obj.engine(), source, warc_dir=obj.paths().warc_dir, days=days)
-    if fmt == "json":
-        click.echo(_json(asdict(report)))
-        return
-    rows = [("source", "articles", "captures", "warc files", "warc bytes", "last successful run")]
-    for s in report.sources:
-        run = s.last_success
-        last = "never"
-        if run:
-            when = run["finished_at"].strftime("%Y-%m-%d %H:%M UTC") if run["finished_at"] else ""
-            last = f"{when} (run {run['id']}: {run['articles_new']} new)"
-        if s.last_run_status not in (None, "finished"):
-            last += f"; latest run {s.last_run_status}"
-        size = f"{s.warc_bytes:,}" if s.warc_bytes is not None else "-"
-        if s.missing_warc_files:
-            size += f" ({s.missing_warc_files} missing)"
-        rows.append((s.name, str(s.articles), str(s.captures), str(s.warc_files), size, last))
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
-    for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-        click.echo("  ".join([*cells, row[5]]))
-    click.echo("\ncaptures by status: " + ", ".join(f"{k}: {n}" for k, n in report.statuses))
-    sections = (
-        (f"new articles per day (first seen, UTC, last {days} days)", report.days),
-        ("articles per category", report.categories),
-        ("articles per agency", report.agencies),
-    )
-    for title, pairs in sections:
-        click.echo(f"\n{title}")
-        for key, n in pairs:
-            click.echo(f"  {n:>7}  {key if key is not None else '(none)'}")
-
-
-@main.command()
 @filter_options
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="File (default: stdout).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    help="File (default: stdout); a missing folder is created.",
+)
 @click.option(
     "--warc",
     type=click.Path(dir_okay=False),
@@ -176,15 +207,17 @@ def stats(obj: Context, source: str | None, days: int, fmt: str) -> None:
 @pass_context
 def export(obj: Context, fmt: str, output: str | None, warc: str | None, **options: Any) -> None:
     """Stream article rows as JSON Lines, CSV or Parquet, or their WARC records (--warc)."""
+    from newshub_archive.export import count_articles, export_warc
     from newshub_archive.export import export as export_rows
-    from newshub_archive.export import export_warc
 
     where = _filter(options)
+    if warc and output:
+        raise click.ClickException("--warc names the output file: leave out --output")
+    engine = obj.archive(where.source)
     if warc:
-        if output:
-            raise click.ClickException("--warc names the output file: leave out --output")
+        Path(warc).parent.mkdir(parents=True, exist_ok=True)
         with open(warc, "wb") as out:
-            done = export_warc(obj.engine(), obj.paths().warc_dir, out, where)
+            done = export_warc(engine, obj.paths().warc_dir, out, where)
         for problem in done.problems:
             click.echo(f"Error: {problem}", err=True)
         click.echo(
@@ -195,12 +228,15 @@ def export(obj: Context, fmt: str, output: str | None, warc: str | None, **optio
         if done.problems:
             sys.exit(1)
         return
-    engine = obj.engine()
     binary = fmt == "parquet"
     if output:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
         mode, encoding, newline = ("wb", None, None) if binary else ("w", "utf-8", "")
-        with open(output, mode, encoding=encoding, newline=newline) as out:
-            count = export_rows(engine, out, fmt=fmt, where=where)
+        with (
+            open(output, mode, encoding=encoding, newline=newline) as out,
+            progress("exporting", count_articles(engine, where)) as advance,
+        ):
+            count = export_rows(engine, out, fmt=fmt, where=where, advance=advance)
         click.echo(f"{count} articles written to {output}", err=True)
     elif binary and sys.stdout.isatty():
         raise click.ClickException("Parquet is binary: give --output FILE or redirect stdout")
@@ -216,7 +252,9 @@ def verify(obj: Context, source: str | None, deep: bool) -> None:
     """Check that every capture's WARC record is where the database says, and intact."""
     from newshub_archive.verify import verify as audit
 
-    report = audit(obj.engine(), obj.paths().warc_dir, source=source, deep=deep)
+    engine = obj.archive(source)
+    with progress("verifying WARC files" + (" (deep)" if deep else ""), None):
+        report = audit(engine, obj.paths().warc_dir, source=source, deep=deep)
     for problem in report.problems:
         click.echo(str(problem))
     click.echo(report.summary())

@@ -3,51 +3,56 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import os
+from dataclasses import asdict
 from datetime import datetime
 
 import click
 
-from crawler.cli.base import Context, main, pass_context, source_option
+from crawler.cli.base import Context, log_format_option, main, pass_context, source_option
+from crawler.cli.output import echo_json, echo_rich, format_option, make_table
 from crawler.config import ConfigError, config_path
 
 
 @main.command()
 @source_option
 @click.option("--limit", "-n", type=click.IntRange(min=1), default=20, show_default=True)
+@format_option("table", "json")
 @pass_context
-def runs(obj: Context, source: str | None, limit: int) -> None:
+def runs(obj: Context, source: str | None, limit: int, fmt: str) -> None:
     """List crawl runs, newest first: status, trigger, duration, counts, error."""
     from pipelines.db.history import list_runs
-    from pipelines.db.schema import current_revision
 
-    engine = obj.engine()
-    if current_revision(engine) is None:
+    engine = obj.archive(source, empty_ok=True)
+    found = [] if engine is None else list_runs(engine, source=source, limit=limit)
+    if fmt == "json":
+        echo_json([{**asdict(run), "duration": run.duration} for run in found])
+        return
+    if engine is None:
         click.echo("no runs recorded (the database is empty)")
         return
-    found = list_runs(engine, source=source, limit=limit)
     if not found:
         click.echo("no runs recorded" + (f" for {source}" if source else ""))
         return
-    rows = [("RUN", "SOURCE", "STATUS", "TRIGGER", "STARTED", "TOOK", "PAGES", "NEW/UPD/SAME")]
+    right = ("RUN", "TOOK", "PAGES")
+    table = make_table(
+        "RUN", "SOURCE", "STATUS", "TRIGGER", "STARTED", *right[1:], "NEW/UPD/SAME", "ERROR",
+        right=right,
+    )  # fmt: skip
     for run in found:
         took = "-" if run.duration is None else f"{run.duration:.0f}s"
-        rows.append(
-            (
-                str(run.id),
-                run.source,
-                run.status,
-                run.trigger,
-                _when(run.started_at),
-                took,
-                str(run.pages),
-                f"{run.new}/{run.updated}/{run.unchanged}",
-            )
+        table.add_row(
+            str(run.id),
+            run.source,
+            run.status,
+            run.trigger,
+            _when(run.started_at),
+            took,
+            str(run.pages),
+            f"{run.new}/{run.updated}/{run.unchanged}",
+            run.error.splitlines()[0][:120] if run.error else "",
         )
-    errors = {str(run.id): run.error for run in found}
-    for line, row in zip(_table(rows), rows, strict=True):
-        error = errors.get(row[0])
-        click.echo(f"{line}  {error.splitlines()[0][:120]}" if error else line)
+    echo_rich(table)
 
 
 @main.group()
@@ -61,12 +66,14 @@ def schedule() -> None:
     type=click.FloatRange(min=0),
     help="Seconds running crawls get to finish after SIGTERM (default 60).",
 )
+@log_format_option
 @pass_context
-def schedule_run(obj: Context, stop_grace: float | None) -> None:
+def schedule_run(obj: Context, stop_grace: float | None, log_format: str) -> None:
     """Run the scheduler in the foreground until SIGTERM or Ctrl-C (for systemd)."""
     import dataclasses
 
     from crawler.locks import schema_lock
+    from crawler.log_format import use_json_logs
     from crawler.scheduling.daemon import Daemon, DaemonOptions
     from pipelines.db.schema import ensure_schema
 
@@ -79,6 +86,9 @@ def schedule_run(obj: Context, stop_grace: float | None) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if log_format == "json":
+        os.environ["NEWSHUB_LOG_FORMAT"] = "json"  # the crawls the daemon starts log JSON too
+        use_json_logs()
     engine = obj.engine()
     with schema_lock(engine):
         ensure_schema(engine)
@@ -90,21 +100,25 @@ def schedule_run(obj: Context, stop_grace: float | None) -> None:
 
 
 @schedule.command("list")
+@format_option("table", "json")
 @pass_context
-def schedule_list(obj: Context) -> None:
+def schedule_list(obj: Context, fmt: str) -> None:
     """Show every scheduled source: its schedule, next run and last result."""
     from crawler.scheduling.daemon import scheduled_jobs
     from pipelines.db.history import last_results
-    from pipelines.db.schema import current_revision
 
     sources = obj.sources(required=False)
-    engine = obj.engine()
+    engine = obj.archive(empty_ok=True)
     jobs = scheduled_jobs(engine, sources)
+    last = last_results(engine) if engine is not None else {}
+    if fmt == "json":
+        results = {name: asdict(run) for name, run in last.items()}
+        echo_json([{**asdict(job), "last_result": results.get(job.source)} for job in jobs])
+        return
     if not jobs:
         click.echo("nothing scheduled: give sources a `schedule` in the config file")
         return
-    last = last_results(engine) if current_revision(engine) is not None else {}
-    rows = [("SOURCE", "SCHEDULE", "NEXT RUN", "LAST RESULT")]
+    table = make_table("SOURCE", "SCHEDULE", "NEXT RUN", "LAST RESULT")
     for job in jobs:
         if not job.in_config:
             next_run = "not in config (removed when the daemon starts)"
@@ -116,19 +130,10 @@ def schedule_list(obj: Context) -> None:
         result = "never run"
         if run is not None:
             result = f"{run.status} {_when(run.started_at)} (run {run.id})"
-        rows.append((job.source, job.schedule or "-", next_run, result))
-    for line in _table(rows):
-        click.echo(line)
+        table.add_row(job.source, job.schedule or "-", next_run, result)
+    echo_rich(table)
 
 
 def _when(moment: datetime) -> str:
     """A moment in the local time zone, to the second, with its offset."""
     return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S%z")
-
-
-def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]

@@ -254,13 +254,14 @@ class Daemon:
             self._stopped_why.pop(source, None)
         since = datetime.now(UTC) - timedelta(seconds=1)
         started = time.monotonic()
-        logger.info("crawl of %s started (pid %d)", source, child.pid)
+        log = logging.LoggerAdapter(logger, {"source": source})  # a field in JSON logs
+        log.info("crawl of %s started (pid %d)", source, child.pid)
         limit = timeout or self.options.timeout
         try:
             try:
                 output, _ = child.communicate(timeout=limit)
             except subprocess.TimeoutExpired:
-                logger.error("crawl of %s ran over its %gs timeout: stopping it", source, limit)
+                log.error("crawl of %s ran over its %gs timeout: stopping it", source, limit)
                 self._stopped_why[source] = (
                     f"stopped by the scheduler: over its {limit:g} s timeout"
                 )
@@ -280,11 +281,11 @@ class Daemon:
             last = f"killed by {signal.Signals(-code).name}"
         took = time.monotonic() - started
         if code == 0:
-            logger.info("crawl of %s finished in %.0fs", source, took)
+            log.info("crawl of %s finished in %.0fs", source, took)
         elif code == EX_TEMPFAIL:
-            logger.info("crawl of %s skipped: %s", source, last)
+            log.info("crawl of %s skipped: %s", source, last)
         else:
-            logger.error("crawl of %s failed (exit %s) after %.0fs: %s", source, code, took, last)
+            log.error("crawl of %s failed (exit %s) after %.0fs: %s", source, code, took, last)
         return code
 
     def _end(self, child: subprocess.Popen[str]) -> str:

@@ -8,6 +8,7 @@ from the daemon so the config loader can reject a bad schedule when it reads the
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
 CRON_ALIASES = {
@@ -100,3 +101,21 @@ def check_schedule(schedule: str) -> str:
     """The schedule, stripped, if it parses; ValueError otherwise."""
     make_trigger(schedule)
     return schedule.strip()
+
+
+def fire_times_after(schedule: str, moment: datetime, count: int = 2) -> list[datetime]:
+    """The schedule's next `count` times after `moment` (aware), without jitter."""
+    seconds = parse_duration(schedule.strip())
+    if seconds is not None:
+        return [moment + timedelta(seconds=seconds * n) for n in range(1, count + 1)]
+    trigger = make_trigger(schedule)
+    times: list[datetime] = []
+    previous: datetime | None = None
+    after = moment + timedelta(seconds=1)
+    while len(times) < count:
+        previous = trigger.get_next_fire_time(previous, after)
+        if previous is None:
+            break
+        times.append(previous)
+        after = previous + timedelta(seconds=1)
+    return times

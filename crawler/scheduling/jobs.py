@@ -23,13 +23,13 @@ class JobInfo:
     in_store: bool
 
 
-def scheduled_jobs(engine: Engine, sources: dict[str, Source]) -> list[JobInfo]:
+def scheduled_jobs(engine: Engine | None, sources: dict[str, Source]) -> list[JobInfo]:
     """Every configured schedule and every stored job, with the stored next run time.
 
     Reads the job table directly (no unpickling), so listing works while the daemon runs.
     """
     stored: dict[str, datetime | None] = {}
-    if inspect(engine).has_table(JOB_TABLE):
+    if engine is not None and inspect(engine).has_table(JOB_TABLE):  # None: no database yet
         jobs = table(JOB_TABLE, column("id"), column("next_run_time"))
         with engine.connect() as connection:
             for job_id, stamp in connection.execute(select(jobs.c.id, jobs.c.next_run_time)):

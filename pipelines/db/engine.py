@@ -20,13 +20,26 @@ class DatabaseError(NewshubError):
     """The database cannot be used; the message is one line meant for the user."""
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine tuned for several writers: WAL and a busy timeout on SQLite."""
+class MissingDatabase(DatabaseError):
+    """No database yet (no SQLite file, or no newshub tables): nothing was ever archived."""
+
+
+def make_engine(url: str, *, create: bool = True, **kwargs: Any) -> Engine:
+    """An engine tuned for several writers: WAL and a busy timeout on SQLite.
+
+    A SQLite file (and its folder) is created on first use only with `create`: commands that
+    only read say that the database is missing instead.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            if create:
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            elif not Path(database).is_file():
+                raise MissingDatabase(
+                    f"no database at {database}: crawl something, or run 'newshub db upgrade' first"
+                )
         kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_engine(parsed, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -66,15 +79,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def open_engine(url: str) -> Engine:
+def open_engine(url: str, *, create: bool = True) -> Engine:
     """An engine that has answered `SELECT 1`, or a one-line DatabaseError saying why not."""
     try:
-        engine = make_engine(url)
+        engine = make_engine(url, create=create)
     except ModuleNotFoundError as exc:
         raise DatabaseError(
             f"no driver for {safe_url(url)}: module {exc.name!r} missing "
             "(install newshub[postgres] for PostgreSQL)"
         ) from None
+    except MissingDatabase:
+        raise
     except (SQLAlchemyError, ValueError) as exc:
         raise DatabaseError(f"bad database URL {safe_url(url)}: {exc}") from None
     try:

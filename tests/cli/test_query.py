@@ -68,7 +68,10 @@ def one_line_error(result: Result) -> str:
 def test_search_formats_and_errors(run: Runner) -> None:
     table = run("search", "oil")
     assert table.exit_code == 0, table.output
-    assert table.stdout.splitlines()[0].split()[1:4] == ["2026-04-29", "alpha", "Oil"]
+    header, first = table.stdout.splitlines()[:2]
+    assert header.split()[:4] == ["ID", "PUBLISHED", "SOURCE", "TITLE"]
+    assert first.split()[1:4] == ["2026-04-29", "alpha", "Oil"]
+    assert table.stdout.splitlines()[-1] == "2 articles"
     hits = json.loads(run("search", "oil", "--format", "json", "--source", "beta").stdout)
     assert [hit["title"] for hit in hits] == ["Match report"] and "[oil" in hits[0]["snippet"]
     rows = list(csv.DictReader(io.StringIO(run("search", "oil*", "--format", "csv").stdout)))
@@ -100,11 +103,13 @@ def test_stats(run: Runner) -> None:
     text = run("stats")
     assert text.exit_code == 0, text.output
     header, alpha, beta = text.stdout.splitlines()[:3]
-    assert header.split()[:3] == ["source", "articles", "captures"]
+    assert header.split()[:3] == ["SOURCE", "ARTICLES", "CAPTURES"]
     assert alpha.split()[:4] == ["alpha", "1", "2", "2"] and beta.split()[:3] == ["beta", "1", "1"]
     data = json.loads(run("stats", "--source", "beta", "--format", "json").stdout)
     assert [s["name"] for s in data["sources"]] == ["beta"] and data["categories"] == [["Sport", 1]]
-    assert "no source named 'gamma'" in one_line_error(run("stats", "--source", "gamma"))
+    assert "no source named 'gamma'; configured: alpha, beta" in one_line_error(
+        run("stats", "--source", "gamma")
+    )
 
 
 def test_export(run: Runner, tmp_path: Path) -> None:

@@ -78,7 +78,7 @@ def test_runs_lists_the_history(newshub: Newshub) -> None:
     assert listed.exit_code == 0, listed.output
     lines = listed.output.splitlines()
     assert lines[0].split() == [
-        "RUN", "SOURCE", "STATUS", "TRIGGER", "STARTED", "TOOK", "PAGES", "NEW/UPD/SAME"
+        "RUN", "SOURCE", "STATUS", "TRIGGER", "STARTED", "TOOK", "PAGES", "NEW/UPD/SAME", "ERROR"
     ]  # fmt: skip
     assert [line.split()[:4] for line in lines[1:]] == [
         ["3", "other", "running", "manual"],
@@ -88,7 +88,10 @@ def test_runs_lists_the_history(newshub: Newshub) -> None:
     assert "12/2/30" in lines[3] and "already being crawled" in lines[2]
     only = newshub("runs", "--source", "hub", "--limit", "1").output.splitlines()
     assert len(only) == 2 and only[1].split()[:3] == ["2", "hub", "skipped"]
-    assert "no runs recorded for nope" in newshub("runs", "-s", "nope").output
+    assert "no runs recorded for manual" in newshub("runs", "-s", "manual").output
+    assert "no source named 'nope'; configured: hub, manual, other" in one_line_error(
+        newshub("runs", "-s", "nope")
+    )
 
 
 def test_schedule_list_shows_jobs_next_runs_and_last_results(newshub: Newshub) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.cli import main
-from newshub_archive.cdxj import sync_indexes, warc_files, write_index, write_index_file
+from newshub_archive.cdxj import warc_files, write_index, write_index_file
 from tests.newshub_archive.sample_archive import Page, archive
 
 PAGES = [Page(f"story-{n:02d}", f"Story {n}", f"Body {n}\nMore text {n}.") for n in range(12)]
@@ -54,20 +54,6 @@ def test_files_by_source_never_open_ones(engine: Engine, tmp_path: Path) -> None
     assert [p.name[:4] for p in warc_files(warcs, "hub")] == ["hub-"]
     assert len(warc_files(warcs, "other-hub")) == 1
     assert warc_files(tmp_path / "missing") == []
-
-
-def test_sync_keeps_one_index_per_closed_warc(engine: Engine, tmp_path: Path) -> None:
-    warcs, indexes = tmp_path / "warcs", tmp_path / "indexes"
-    archive(engine, warcs, PAGES[:3])
-    assert sync_indexes(warcs, indexes) == [f"{p.name}.cdxj" for p in warc_files(warcs)]
-    assert sync_indexes(warcs, indexes) == []  # up to date: nothing rewritten
-    archive(engine, warcs, PAGES[3:5])
-    made = sync_indexes(warcs, indexes)
-    assert len(made) == 1
-    (gone,) = [p for p in warc_files(warcs) if f"{p.name}.cdxj" not in made]
-    gone.unlink()
-    sync_indexes(warcs, indexes)
-    assert sorted(p.name for p in indexes.iterdir()) == made
 
 
 def test_empty_input_writes_an_empty_index(tmp_path: Path) -> None:

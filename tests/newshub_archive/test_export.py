@@ -129,6 +129,7 @@ def peak_memory(engine: Engine, fmt: str, tmp_path: Path) -> tuple[int, int]:
         tracemalloc.stop()
 
 
+@pytest.mark.slow
 def test_memory_stays_flat(engine: Engine, tmp_path: Path) -> None:
     """20,000 articles of 2 kB (40 MB of text) export within a few MB of memory."""
     many_articles(engine, 20_000, 2000)

@@ -194,6 +194,7 @@ def test_export_replay_urls_open_in_pywb(replayed: Replayed) -> None:
         assert status == 200 and row["url"].encode() in body
 
 
+@pytest.mark.slow
 def test_chromium_requests_no_requisite_missing_from_the_archive(replayed: Replayed) -> None:
     if not CHROMIUM.exists():
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):

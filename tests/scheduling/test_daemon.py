@@ -158,6 +158,7 @@ def _wait(condition: object, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.mark.slow
 def test_the_daemon_runs_crawls_on_time_and_stops_cleanly(tmp_path: Path) -> None:
     data = tmp_path / "data"
     url = f"sqlite:///{data / 'newshub.db'}"

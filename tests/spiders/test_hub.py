@@ -148,6 +148,7 @@ def test_unreachable_site_is_a_one_line_failure(tmp_path: Path) -> None:
     assert lines == [lines[-1]] and lines[-1].startswith("Error: cannot reach http://127.0.0.1:9/")
 
 
+@pytest.mark.slow
 def test_reextract_reproduces_the_crawl_then_applies_a_new_rule(crawled: Crawled) -> None:
     """Re-extraction from the archive is idempotent; a new rule changes exactly its rows."""
     from crawler.extraction import SiteRules
@@ -187,6 +188,7 @@ def test_reextract_command(crawled: Crawled) -> None:
     assert result.output == f"0 articles changed, {ARTICLES} unchanged\n"
 
 
+@pytest.mark.slow
 def test_configured_source_with_an_article_limit(tmp_path: Path) -> None:
     """`newshub crawl NAME` reads the source from the config file and honours its limits."""
     hub = DemoHub(articles=30, seed=5)
