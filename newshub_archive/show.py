@@ -121,7 +121,13 @@ def show(engine: Engine, ref: str, *, diff: bool = False) -> ArticleView:
 def _version(row: dict[str, Any]) -> dict[str, Any]:
     fields = row.pop("fields") or {}
     row.pop("article_id", None)
-    return {**row, "title": fields.get("title"), "body": fields.get("body") or ""}
+    # `sources`: where the extractor found each field ({"published_at": "json-ld"}).
+    return {
+        **row,
+        "title": fields.get("title"),
+        "body": fields.get("body") or "",
+        "sources": fields.get("sources") or {},
+    }
 
 
 def version_diffs(versions: list[dict[str, Any]]) -> list[str]:

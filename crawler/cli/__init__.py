@@ -3,10 +3,10 @@
 Importing this package registers every command on `main`.
 """
 
-from crawler.cli import archive, crawling, db, export, query, schedule
+from crawler.cli import archive, crawling, db, export, query, schedule, serve
 from crawler.cli.base import main
 
-__all__ = ["archive", "crawling", "db", "export", "main", "query", "schedule"]
+__all__ = ["archive", "crawling", "db", "export", "main", "query", "schedule", "serve"]
 
 if __name__ == "__main__":
     main()
