@@ -7,6 +7,8 @@ and an article page with an image archived next to it (for replay).
 
 from __future__ import annotations
 
+import struct
+import zlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,11 +22,24 @@ EDITED_BEFORE = "The council approved the water supply budget on Monday.\nIt tak
 EDITED_AFTER = "The council rejected the water supply budget on Tuesday.\nIt takes effect in June."
 PERSIAN_TITLE = "گزارش بودجه آب"
 PERSIAN_BODY = "شورای شهر بودجه تامین آب را تصویب کرد."
-# A PNG of one red pixel: the image the replayed article shows.
-PIXEL = bytes.fromhex(
-    "89504e470d0a1a0a0000000d49484452000000010000000108020000009077"
-    "53de0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082"
-)
+IMAGE_WIDTH, IMAGE_HEIGHT = 240, 120
+
+
+def png(width: int, height: int) -> bytes:
+    """A PNG of a blue-to-orange gradient: the image the replayed article shows."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    row = b"".join(bytes((30 + x * 200 // width, 90, 200 - x * 150 // width)) for x in range(width))
+    pixels = zlib.compress(b"".join(b"\0" + row for _ in range(height)))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
 IMAGE_URL = "http://hub.test/wp-content/uploads/red.png"
 
 
@@ -58,7 +73,9 @@ def build(engine: Engine, warc_dir: Path) -> dict[str, str]:
              source="gazette", category="World", agency=None),
     ]  # fmt: skip
     archive(engine, warc_dir, [edited, *pages])
-    archive_files(engine, warc_dir, "hub", {IMAGE_URL: ("image/png", PIXEL)})
+    archive_files(
+        engine, warc_dir, "hub", {IMAGE_URL: ("image/png", png(IMAGE_WIDTH, IMAGE_HEIGHT))}
+    )
     edited.body = EDITED_AFTER
     archive(engine, warc_dir, [edited], fetched_at=T0 + timedelta(days=1))
     return {
