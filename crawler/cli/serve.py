@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import shlex
+from collections.abc import Mapping
+from pathlib import Path
 
 import click
 
@@ -10,6 +14,17 @@ from crawler.cli.base import Context, main, pass_context
 from crawler.errors import NewshubError
 
 WEB_MODULES = ("fastapi", "jinja2", "uvicorn")
+DEFAULT_URL = "http://127.0.0.1:8000/"
+
+
+def serve_command(environ: Mapping[str, str] | None = None) -> str:
+    """The command that serves the archive this environment names (its data folder spelled
+    out when it came from NEWSHUB_DATA_DIR, so it works from another shell too)."""
+    env = os.environ if environ is None else environ
+    if env.get("NEWSHUB_DATA_DIR") and not env.get("NEWSHUB_DATABASE_URL"):
+        data = Path(env["NEWSHUB_DATA_DIR"]).resolve()
+        return f"NEWSHUB_DATA_DIR={shlex.quote(str(data))} newshub serve"
+    return "newshub serve"
 
 
 @main.command()
