@@ -156,6 +156,9 @@ def test_archived_markup_is_escaped_and_headers_are_strict(site: tuple[TestClien
         policy = response.headers["content-security-policy"]
         assert "script-src 'none'" in policy and f"frame-src {REPLAY}" in policy
         assert response.headers["x-frame-options"] == "DENY"
+    html = client.get(f"/articles/{number}").text
+    assert 'href="javascript' not in html and "<li>javascript:window.__xss" in html
+    assert '<a href="http://hub.test/elsewhere/" rel="noopener noreferrer nofollow">' in html
 
 
 def test_read_only(site: tuple[TestClient, dict], engine: Engine) -> None:

@@ -18,6 +18,7 @@ from tests.newshub_archive.sample_archive import T0, Page, archive, archive_file
 
 XSS_TITLE = "Breaking <script>window.__xss = 'title'</script> news"
 XSS_BODY = "Payload <img src=x onerror=\"window.__xss = 'body'\"> here.\nSecond line."
+XSS_LINKS = ["javascript:window.__xss = 'link'", "http://hub.test/elsewhere/"]
 EDITED_BEFORE = "The council approved the water supply budget on Monday.\nIt takes effect in June."
 EDITED_AFTER = "The council rejected the water supply budget on Tuesday.\nIt takes effect in June."
 PERSIAN_TITLE = "گزارش بودجه آب"
@@ -67,7 +68,7 @@ def build(engine: Engine, warc_dir: Path) -> dict[str, str]:
             requisites=(IMAGE_URL,),
             category="Culture",
         ),
-        Page("xss", XSS_TITLE, XSS_BODY, category="Society"),
+        Page("xss", XSS_TITLE, XSS_BODY, category="Society", extra={"links": XSS_LINKS}),
         Page("persian", PERSIAN_TITLE, PERSIAN_BODY, extra={"language": "fa"}, agency="IRNA"),
         Page("gazette-1", "Gazette harbour notes", "Harbour notes from the gazette.",
              source="gazette", category="World", agency=None),
