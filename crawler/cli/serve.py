@@ -49,11 +49,15 @@ def serve(obj: Context, host: str, port: int, replay_url: str | None) -> None:
 
     from newshub_archive.web.app import create_app
     from newshub_archive.web.security import Credentials, check_bind
+    from pipelines.db.schema import current_revision
 
     credentials = Credentials.from_environ()
     check_bind(host, credentials)
+    engine = obj.engine()
+    if current_revision(engine) is None:
+        raise NewshubError("the database holds no archive yet: run newshub demo or a crawl first")
     app = create_app(
-        obj.engine(),
+        engine,
         replay_base=replay_url,
         sources=obj.sources(required=False),
         credentials=credentials,

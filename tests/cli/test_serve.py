@@ -79,6 +79,11 @@ def test_serve_refuses_other_addresses_without_credentials(tmp_path: Path) -> No
         "Error: serving on 0.0.0.0 makes the archive reachable from other machines: set "
         "NEWSHUB_WEB_TOKEN (a bearer token) or NEWSHUB_WEB_AUTH (user:password) first\n"
     )
+    result = CliRunner().invoke(main, ["serve"], env=env)
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: the database holds no archive yet: run newshub demo or a crawl first\n",
+    )
     env["NEWSHUB_WEB_AUTH"] = "no-colon"
     result = CliRunner().invoke(main, ["serve"], env=env)
     assert (result.exit_code, result.output) == (
