@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from newshub_archive.search import matching_ids, parse_query
 from newshub_archive.selection import ArticleFilter, parse_when
 from pipelines.db.models import ArticleRow, SourceRow
 
 FACETS = ("source", "category", "agency", "language", "author", "month")
+# Up to this many matches, SQLite counts them by looking each row up (see _id_column).
+ROW_LOOKUPS = 5000
 
 
 @dataclass
@@ -55,10 +57,8 @@ def facets(
             select(*columns, func.count()).join(sources, sources.c.id == article.c.source_id)
         )
         if groups:
-            # `id + 0` on SQLite: no rowid lookups, which would read each matching row, bodies
-            # and all (overflow pages); it scans the covering index ix_articles_facets instead.
-            ids = article.c.id + 0 if connection.dialect.name == "sqlite" else article.c.id
-            selected = selected.where(ids.in_(matching_ids(connection.dialect.name, groups)))
+            matching = matching_ids(connection.dialect.name, groups)
+            selected = selected.where(_id_column(connection, matching).in_(matching))
         rows = connection.execute(selected.group_by(*columns)).all()
     tallies: dict[str, Counter[str | None]] = {name: Counter() for name in FACETS}
     total = 0
@@ -70,6 +70,20 @@ def facets(
     # Newest first; no date ("" here) last.
     counts["month"] = sorted(tallies["month"].items(), key=lambda i: i[0] or "", reverse=True)
     return Facets(total=total, counts=counts)
+
+
+def _id_column(connection: Connection, matching: Any) -> Any:
+    """articles.id to test against the matching ids; on SQLite, `id + 0` for many matches.
+
+    SQLite then scans the covering index ix_articles_facets (all of it, ~25 ms a 100,000
+    articles) instead of looking up each matching row: faster beyond a few thousand rows.
+    """
+    article = ArticleRow.__table__
+    if connection.dialect.name != "sqlite":
+        return article.c.id  # PostgreSQL's planner weighs both itself
+    first = select(func.count()).select_from(matching.limit(ROW_LOOKUPS + 1).subquery())
+    many = connection.execute(first).scalar_one() > ROW_LOOKUPS
+    return article.c.id + 0 if many else article.c.id
 
 
 def _top(tally: Counter[str | None], top: int) -> list[tuple[str | None, int]]:
