@@ -51,6 +51,28 @@ def vocabulary(size: int, rng: random.Random) -> list[str]:
     return list(words)
 
 
+def synthetic_article(
+    n: int, source_id: int, words: list[str], zipf: list[float], rng: random.Random
+) -> dict[str, object]:
+    """Row `n` of the articles table: Zipf words, one of the categories and agencies."""
+    body = rng.choices(words, cum_weights=zipf, k=300)
+    return {
+        "source_id": source_id,
+        "url": f"http://bench.test/{n}/",
+        "title": " ".join(rng.choices(words, cum_weights=zipf, k=8)).capitalize(),
+        "body": "\n".join(" ".join(body[i : i + 60]) for i in range(0, 300, 60)),
+        "category": rng.choice(CATEGORIES),
+        "agency": rng.choice(AGENCIES),
+        "published_at": T0 + timedelta(minutes=n * 7),
+        "tags": [],
+        "links": [],
+        "content_hash": f"{n:064x}",
+        "extractor_version": "bench",
+        "first_seen": T0,
+        "last_seen": T0,
+    }
+
+
 def build(path: Path, articles: int, seed: int) -> list[str]:
     rng = random.Random(seed)
     words = vocabulary(50_000, rng)
@@ -66,24 +88,7 @@ def build(path: Path, articles: int, seed: int) -> list[str]:
         for start in range(0, articles, 5000):
             rows = []
             for n in range(start, min(articles, start + 5000)):
-                body = rng.choices(words, cum_weights=zipf, k=300)
-                rows.append(
-                    {
-                        "source_id": source_id,
-                        "url": f"http://bench.test/{n}/",
-                        "title": " ".join(rng.choices(words, cum_weights=zipf, k=8)).capitalize(),
-                        "body": "\n".join(" ".join(body[i : i + 60]) for i in range(0, 300, 60)),
-                        "category": rng.choice(CATEGORIES),
-                        "agency": rng.choice(AGENCIES),
-                        "published_at": T0 + timedelta(minutes=n * 7),
-                        "tags": [],
-                        "links": [],
-                        "content_hash": f"{n:064x}",
-                        "extractor_version": "bench",
-                        "first_seen": T0,
-                        "last_seen": T0,
-                    }
-                )
+                rows.append(synthetic_article(n, source_id, words, zipf, rng))
             connection.execute(insert(ArticleRow.__table__), rows)
     print(f"built {articles:,} articles in {time.perf_counter() - started:.1f} s ({path})")
     engine.dispose()

@@ -191,19 +191,44 @@ def tsquery(groups: list[Group]) -> Any:
     return expression
 
 
+ORDERS = ("relevance", "date")
+
+
+@dataclass(frozen=True)
+class Page:
+    """Which slice of the results, in which order, with which snippet markers."""
+
+    limit: int = 20
+    offset: int = 0
+    # relevance (best first) or date (newest published first).
+    order: str = "relevance"
+    marks: tuple[str, str] = MARK
+
+
 def search(
-    engine: Engine, query: str, where: ArticleFilter | None = None, *, limit: int = 20
+    engine: Engine,
+    query: str,
+    where: ArticleFilter | None = None,
+    *,
+    limit: int = 20,
+    page: Page | None = None,
 ) -> list[Hit]:
-    """The best `limit` articles for `query`, best first; [] when the query has no words."""
+    """The best `limit` articles for `query`, best first; [] when the query has no words.
+
+    `page` overrides `limit` and asks for a later page, date order or other snippet markers.
+    """
+    page = page or Page(limit=limit)
+    if page.order not in ORDERS:
+        raise ValueError(f"order must be one of {ORDERS}, not {page.order!r}")
     groups = parse_query(query)
-    if not groups or limit < 1:
+    if not groups or page.limit < 1:
         return []
     where = where or ArticleFilter()
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
-            ranked, snippets = _postgres(connection, groups, where, limit)
+            ranked, snippets = _postgres(connection, groups, where, page)
         else:
-            ranked, snippets = _sqlite(connection, groups, where, limit)
+            ranked, snippets = _sqlite(connection, groups, where, page)
         return _hits(connection, ranked, snippets)
 
 
@@ -212,58 +237,77 @@ def count_matches(engine: Engine, query: str, where: ArticleFilter | None = None
     groups = parse_query(query)
     if not groups:
         return 0
-    where = where or ArticleFilter()
     article = ArticleRow.__table__
-    if engine.dialect.name == "postgresql":
-        vector: Any = literal_column("articles.search_vector")
-        counted = select(func.count()).select_from(article).where(vector.op("@@")(tsquery(groups)))
-    else:
-        fts = table("articles_fts", column("rowid"))
-        match = literal_column("articles_fts").op("MATCH")(bindparam("q", fts5_query(groups)))
-        counted = select(func.count()).select_from(fts.join(article, article.c.id == fts.c.rowid))
-        counted = counted.where(match)
+    ids = matching_ids(engine.dialect.name, groups)
+    counted = select(func.count()).select_from(article).where(article.c.id.in_(ids))
     with engine.connect() as connection:
-        return int(connection.execute(where.apply(counted)).scalar_one())
+        return int(connection.execute((where or ArticleFilter()).apply(counted)).scalar_one())
+
+
+def matching_ids(dialect: str, groups: list[Group]) -> Any:
+    """A SELECT of the ids of the articles matching `groups` (for counts and facets)."""
+    if dialect == "postgresql":
+        article = ArticleRow.__table__
+        vector: Any = literal_column("articles.search_vector")
+        return select(article.c.id).where(vector.op("@@")(tsquery(groups)))
+    fts, match = _fts_match(groups)
+    return select(fts.c.rowid).where(match)
+
+
+def _fts_match(groups: list[Group]) -> tuple[Any, Any]:
+    fts = table("articles_fts", column("rowid"))
+    return fts, literal_column("articles_fts").op("MATCH")(bindparam("q", fts5_query(groups)))
+
+
+def _by_date(article: Any) -> tuple[Any, Any]:
+    return article.c.published_at.desc().nulls_last(), article.c.id.desc()
 
 
 def _sqlite(
-    connection: Connection, groups: list[Group], where: ArticleFilter, limit: int
+    connection: Connection, groups: list[Group], where: ArticleFilter, page: Page
 ) -> tuple[list[tuple[int, float]], dict[int, str]]:
-    fts = table("articles_fts", column("rowid"))
-    match = literal_column("articles_fts").op("MATCH")(bindparam("q", fts5_query(groups)))
+    fts, match = _fts_match(groups)
     rank = func.bm25(literal_column("articles_fts"), TITLE_WEIGHT, BODY_WEIGHT, type_=Float)
     query = select(fts.c.rowid, rank.label("bm25")).where(match)
-    if where != ArticleFilter():
-        article = ArticleRow.__table__
+    article = ArticleRow.__table__
+    if where != ArticleFilter() or page.order == "date":
         query = where.apply(query.join(article, article.c.id == fts.c.rowid))
+    order = _by_date(article) if page.order == "date" else (literal_column("bm25"), fts.c.rowid)
     ranked = [
         (row[0], -row[1])
-        for row in connection.execute(
-            query.order_by(literal_column("bm25"), fts.c.rowid).limit(limit)
-        )
+        for row in connection.execute(query.order_by(*order).limit(page.limit).offset(page.offset))
     ]
     # Snippets only for the rows shown: snippet() over every match would dominate the time.
     ids = [article_id for article_id, _ in ranked]
     snippet = func.snippet(
-        literal_column("articles_fts"), 1, MARK[0], MARK[1], ELLIPSIS, SNIPPET_TOKENS
+        literal_column("articles_fts"), 1, page.marks[0], page.marks[1], ELLIPSIS, SNIPPET_TOKENS
     )
     rows = connection.execute(select(fts.c.rowid, snippet).where(match, fts.c.rowid.in_(ids)))
     return ranked, {row[0]: row[1] or "" for row in rows}
 
 
 def _postgres(
-    connection: Connection, groups: list[Group], where: ArticleFilter, limit: int
+    connection: Connection, groups: list[Group], where: ArticleFilter, page: Page
 ) -> tuple[list[tuple[int, float]], dict[int, str]]:
     article = ArticleRow.__table__
     vector: Any = literal_column("articles.search_vector")
     query_ = tsquery(groups)
     rank = func.ts_rank(vector, query_, type_=Float)
+    order = (
+        _by_date(article)
+        if page.order == "date"
+        else (literal_column("score").desc(), article.c.id)
+    )
     ranked_query = where.apply(
         select(article.c.id, rank.label("score")).where(vector.op("@@")(query_))
-    ).order_by(literal_column("score").desc(), article.c.id)
-    ranked = [(row[0], float(row[1])) for row in connection.execute(ranked_query.limit(limit))]
+    ).order_by(*order)
+    ranked = [
+        (row[0], float(row[1]))
+        for row in connection.execute(ranked_query.limit(page.limit).offset(page.offset))
+    ]
+    start, stop = page.marks
     options = (
-        f"StartSel={MARK[0]}, StopSel={MARK[1]}, MaxWords={SNIPPET_TOKENS + 8}, "
+        f"StartSel={start}, StopSel={stop}, MaxWords={SNIPPET_TOKENS + 8}, "
         f'MinWords={SNIPPET_TOKENS // 2}, MaxFragments=1, FragmentDelimiter="{ELLIPSIS}"'
     )
     headline = func.ts_headline(

@@ -1,7 +1,8 @@
 """Which articles a query, an export or a report is about: one filter, shared by all of them.
 
 Dates filter on `published_at`: `--since 2024-06-01 --until 2024-06-30` is all of June (a bare
-date as --until means the end of that day, UTC). Category and agency match exactly.
+date as --until means the end of that day, UTC). Category, agency, language and author match
+exactly.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ class ArticleFilter:
     until: datetime | None = None
     category: str | None = None
     agency: str | None = None
+    language: str | None = None
+    author: str | None = None
 
     @classmethod
     def parse(
@@ -72,13 +75,23 @@ class ArticleFilter:
         until: str | None = None,
         category: str | None = None,
         agency: str | None = None,
+        language: str | None = None,
+        author: str | None = None,
     ) -> ArticleFilter:
         """Build from command-line text; raises SelectionError with a one-line reason."""
         start = parse_when(since) if since else None
         stop = parse_when(until, end=True) if until else None
         if start and stop and start >= stop:
             raise SelectionError(f"--since {since} is not before --until {until}")
-        return cls(source or None, start, stop, category or None, agency or None)
+        return cls(
+            source or None,
+            start,
+            stop,
+            category or None,
+            agency or None,
+            language or None,
+            author or None,
+        )
 
     def apply(self, query: Select[Any]) -> Select[Any]:
         """Add the conditions to a query that selects from `articles` (joins `sources` itself)."""
@@ -96,8 +109,8 @@ class ArticleFilter:
             query = query.where(article.c.published_at >= self.since)
         if self.until is not None:
             query = query.where(article.c.published_at < self.until)
-        if self.category is not None:
-            query = query.where(article.c.category == self.category)
-        if self.agency is not None:
-            query = query.where(article.c.agency == self.agency)
+        for name in ("category", "agency", "language", "author"):
+            value = getattr(self, name)
+            if value is not None:
+                query = query.where(article.c[name] == value)
         return query

@@ -138,11 +138,13 @@ def _version(row: dict[str, Any], number: int) -> dict[str, Any]:
     """A version row numbered 1..N in capture order (its database id stays under `id`)."""
     fields = row.pop("fields") or {}
     row.pop("article_id", None)
+    # `sources`: where the extractor found each field ({"published_at": "json-ld"}).
     return {
         "version": number,
         **row,
         "title": fields.get("title"),
         "body": fields.get("body") or "",
+        "sources": fields.get("sources") or {},
     }
 
 

@@ -109,7 +109,10 @@ class _Package:
     def add_stream(self, path: str, source: IO[bytes], *, compress: bool) -> None:
         info = zipfile.ZipInfo(path, datetime.now(UTC).timetuple()[:6])
         info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-        with self.zip.open(info, "w", force_zip64=True) as entry:
+        # The size known up front lets zipfile add ZIP64 fields only to entries that need
+        # them: ReplayWeb.page misreads small entries that carry them (forced ZIP64).
+        info.file_size = source.seek(0, os.SEEK_END) - source.seek(0)
+        with self.zip.open(info, "w") as entry:
             sink = _HashingWriter(entry)
             while chunk := source.read(_CHUNK):
                 sink.write(chunk)

@@ -3,10 +3,20 @@
 Importing this package registers every command on `main`.
 """
 
-from crawler.cli import archive, crawling, db, export, monitoring, query, schedule
+from crawler.cli import archive, crawling, db, export, monitoring, query, schedule, serve
 from crawler.cli.base import main
 
-__all__ = ["archive", "crawling", "db", "export", "main", "monitoring", "query", "schedule"]
+__all__ = [
+    "archive",
+    "crawling",
+    "db",
+    "export",
+    "main",
+    "monitoring",
+    "query",
+    "schedule",
+    "serve",
+]
 
 if __name__ == "__main__":
     main()

@@ -105,6 +105,7 @@ def crawl(
 @pass_context
 def demo(obj: Context, articles: int, seed: int, port: int) -> None:
     """Serve the bundled demo hub on 127.0.0.1 and crawl it with the default settings."""
+    from crawler.cli.serve import DEFAULT_URL, serve_command
     from crawler.config import adhoc_source
     from crawler.demo.server import DemoServer
     from crawler.demo.site import DemoHub
@@ -127,3 +128,7 @@ def demo(obj: Context, articles: int, seed: int, port: int) -> None:
         click.echo(line)
     click.echo(f"WARC files in {paths.warc_dir}/, database at {safe_url(paths.database_url)}")
     click.echo("next: newshub export --source demo | head -n 3")
+    click.echo(
+        f"browse it: {serve_command()}  (then open {DEFAULT_URL}; "
+        "`newshub replay` alongside plays the captures back in it)"
+    )

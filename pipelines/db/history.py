@@ -39,6 +39,8 @@ class RunInfo:
     updated: int
     unchanged: int
     error: str | None
+    # Scrapy's and newshub's counters for the run (`log_count/ERROR`, `newshub/db_errors`, ...).
+    stats: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def duration(self) -> float | None:
@@ -253,6 +255,7 @@ def _query(
             updated=row.articles_updated,
             unchanged=row.articles_unchanged,
             error=row.error,
+            stats=row.stats or {},
         )
         for row in rows
     ]

@@ -112,9 +112,8 @@ def archive(
                 published_at=page.published_at,
                 category=page.category,
                 agency=page.agency,
-                language="en",
                 extractor_version="test/1",
-                **page.extra,
+                **{"language": "en", **page.extra},
             )
             store.add_article(ArticleItem(source, article, when, record.record_id))
         writer.close()

@@ -1,0 +1,1 @@
+"""The archive's web interface (`newshub serve`, the `web` extra): search, read, replay."""
