@@ -1,4 +1,5 @@
-"""The sources page (`/sources`) and `/api/sources`: schedule, last runs, daily articles, health.
+"""The sources page (`/sources`) and `/api/sources`: schedule, last runs, daily articles, and
+the verdict of `newshub health` (newshub_archive.health).
 
 "Failures" of a run are the errors it logged (Scrapy's `log_count/ERROR`: downloads that
 failed after their retries, spider and database errors).
@@ -12,9 +13,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from newshub_archive.health import health
 from newshub_archive.stats import stats
 from newshub_archive.web.archive import Archive
-from newshub_archive.web.health import source_health
 from pipelines.db.history import RunInfo, list_runs
 
 RUNS_SHOWN = 5
@@ -51,21 +52,22 @@ def source_reports(archive: Archive, now: datetime | None = None) -> list[dict[s
     report = stats(archive.engine, days=CHART_DAYS, now=now)
     names = sorted({s.name for s in report.sources} | set(archive.sources))
     counts = {s.name: s for s in report.sources}
+    verdicts = {h.name: h for h in health(archive.engine, dict(archive.sources), now=now)}
     reports = []
     for name in names:
         configured = archive.sources.get(name)
         schedule = configured.schedule if configured else None
         runs = list_runs(archive.engine, source=name, limit=20) if name in counts else []
         per_day = stats(archive.engine, name, days=CHART_DAYS, now=now).days if runs else []
-        health = source_health(runs, schedule, now)
+        problems = verdicts[name].problems if name in verdicts else []
         reports.append(
             {
                 "name": name,
                 "schedule": schedule,
                 "articles": counts[name].articles if name in counts else 0,
                 "captures": counts[name].captures if name in counts else 0,
-                "health": health.verdict,
-                "problems": health.problems,
+                "health": "unhealthy" if problems else "healthy",
+                "problems": problems,
                 "runs": [run_summary(run) for run in runs[:RUNS_SHOWN]],
                 "articles_per_day": [{"day": day, "articles": n} for day, n in sorted(per_day)],
             }
