@@ -120,20 +120,7 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
     # Frontier workers of one source run together: they share its lock, apart from plain runs.
     lock = source_lock(engine, source.name, shared=frontier)
     try:
-        with schema_lock(engine):  # simultaneous first runs must not race to migrate
-            ensure_schema(engine)
-        replay_spools(engine, paths.data_dir / "spool")  # rows an outage kept from the database
-        source_id = ensure_source(engine, source)
-        if not lock.acquire():
-            _skip(engine, source, source_id, options.trigger)
-        run_id, run_uuid = start_run(engine, source_id, trigger=options.trigger)
-        reap_dead_runs(
-            engine,
-            source_id,
-            current_run=run_id,
-            lock_free=lambda n: _free(engine, n),
-            shared=frontier,
-        )
+        source_id, run_id, run_uuid = _begin(engine, lock, source, paths, options.trigger)
     except BaseException:
         lock.release()
         engine.dispose()
@@ -154,17 +141,7 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
             settings.get("LOG_FILE"), options.log_level, source=source.name, run_id=run_id
         )
     try:
-        process = CrawlerProcess(settings)
-        crawler = process.create_crawler(HubSpider)
-        failures: list[str] = []
-        process.crawl(crawler, source=source).addErrback(
-            lambda failure: failures.append(f"{failure.type.__name__}: {failure.getErrorMessage()}")
-        )
-        process.start()
-        if failures:
-            stats["newshub/startup_error"] = failures[0]
-        stats.update(crawler.stats.get_stats() if crawler.stats else {})
-        spider = crawler.spider  # type: ignore[assignment]
+        spider = _run_scrapy(settings, source, stats)
     finally:
         summary = summarize(
             source, run_id, stats, spider, time.monotonic() - started, frontier=frontier
@@ -181,6 +158,42 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
             reason += f" (log: {log_path(paths, source, run_id)})"
         raise CrawlFailed(reason)
     return summary
+
+
+def _begin(
+    engine: Any, lock: Any, source: Source, paths: Paths, trigger: str
+) -> tuple[int, int, str]:
+    """Schema, spooled rows, source row, the lock (or a `skipped` run), the run row, dead runs."""
+    with schema_lock(engine):  # simultaneous first runs must not race to migrate
+        ensure_schema(engine)
+    replay_spools(engine, paths.data_dir / "spool")  # rows an outage kept from the database
+    source_id = ensure_source(engine, source)
+    if not lock.acquire():
+        _skip(engine, source, source_id, trigger)
+    run_id, run_uuid = start_run(engine, source_id, trigger=trigger)
+    reap_dead_runs(
+        engine,
+        source_id,
+        current_run=run_id,
+        lock_free=lambda n: _free(engine, n),
+        shared=bool(paths.frontier_url),
+    )
+    return source_id, run_id, run_uuid
+
+
+def _run_scrapy(settings: Settings, source: Source, stats: dict[str, Any]) -> HubSpider | None:
+    """Run the crawl in this process's reactor; its stats go into `stats` as they are."""
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(HubSpider)
+    failures: list[str] = []
+    process.crawl(crawler, source=source).addErrback(
+        lambda failure: failures.append(f"{failure.type.__name__}: {failure.getErrorMessage()}")
+    )
+    process.start()
+    if failures:
+        stats["newshub/startup_error"] = failures[0]
+    stats.update(crawler.stats.get_stats() if crawler.stats else {})
+    return crawler.spider  # type: ignore[return-value]
 
 
 def _record(engine: Any, summary: CrawlSummary, stats: dict[str, Any]) -> None:

@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
-from newshub_archive.search import matching_ids, parse_query
+from newshub_archive.query_language import parse_query
+from newshub_archive.search import matching_ids
 from newshub_archive.selection import ArticleFilter, parse_when
 from pipelines.db.models import ArticleRow, SourceRow
 

@@ -10,18 +10,13 @@ from urllib.parse import urlsplit
 
 import click
 
-from crawler.cli.base import Context, main, pass_context, source_option
+from crawler.cli.base import Context, main, output_option, pass_context, source_option
 from crawler.cli.output import progress, status_line
 
 
 @main.command()
 @source_option
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False),
-    help="Index file (default: <data>/index.cdxj; '-' for stdout).",
-)
+@output_option("Index file (default: <data>/index.cdxj; '-' for stdout).")
 @pass_context
 def index(obj: Context, source: str | None, output: str | None) -> None:
     """Write a sorted CDXJ index of every closed WARC file (pywb, ReplayWeb.page)."""
@@ -42,12 +37,7 @@ def index(obj: Context, source: str | None, output: str | None) -> None:
 
 @main.command()
 @source_option
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False),
-    help="WACZ file (default: <data>/SOURCE.wacz, or newshub.wacz).",
-)
+@output_option("WACZ file (default: <data>/SOURCE.wacz, or newshub.wacz).")
 @click.option("--title", metavar="TEXT", help="Title of the package.")
 @pass_context
 def wacz(obj: Context, source: str | None, output: str | None, title: str | None) -> None:

@@ -105,6 +105,11 @@ def source_option(f: F) -> F:
     return click.option("--source", "-s", metavar="NAME", help="Only this source.")(f)
 
 
+def output_option(help: str) -> Callable[[F], F]:
+    """`--output/-o FILE`, shared by the commands that write a file; `help` says the default."""
+    return click.option("--output", "-o", type=click.Path(dir_okay=False), help=help)
+
+
 @click.group(cls=NewshubGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
-from crawler.cli.base import Context, main, pass_context, source_option
+from crawler.cli.base import Context, main, output_option, pass_context, source_option
 from crawler.cli.output import (
     count_line,
     echo_json,
@@ -95,7 +95,8 @@ def search(obj: Context, query: tuple[str, ...], limit: int, fmt: str, **options
     from rich.text import Text
 
     from newshub_archive.export import plain_value
-    from newshub_archive.search import MARK, count_matches, only_exclusions
+    from newshub_archive.query_language import only_exclusions
+    from newshub_archive.search import MARK, count_matches
     from newshub_archive.search import search as run_search
 
     text = " ".join(query)
@@ -192,12 +193,7 @@ def show(obj: Context, ref: str, versions: bool, diff: bool, fmt: str) -> None:
 @main.command()
 @filter_options
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl")
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False),
-    help="File (default: stdout); a missing folder is created.",
-)
+@output_option("File (default: stdout); a missing folder is created.")
 @click.option(
     "--warc",
     type=click.Path(dir_okay=False),

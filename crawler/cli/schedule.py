@@ -104,7 +104,7 @@ def schedule_run(obj: Context, stop_grace: float | None, log_format: str) -> Non
 @pass_context
 def schedule_list(obj: Context, fmt: str) -> None:
     """Show every scheduled source: its schedule, next run and last result."""
-    from crawler.scheduling.daemon import scheduled_jobs
+    from crawler.scheduling.jobs import scheduled_jobs
     from pipelines.db.history import last_results
 
     sources = obj.sources(required=False)

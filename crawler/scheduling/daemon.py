@@ -27,9 +27,7 @@ from sqlalchemy import Engine
 from crawler import settings as defaults
 from crawler.config import Source
 from crawler.scheduling.expressions import make_trigger
-from crawler.scheduling.jobs import JOB_TABLE
-from crawler.scheduling.jobs import JobInfo as JobInfo  # re-exported: crawler.cli imports here
-from crawler.scheduling.jobs import scheduled_jobs as scheduled_jobs
+from crawler.scheduling.jobs import JOB_TABLE, reconcile
 from crawler.scheduling.leader import wait_for_leadership
 from pipelines.db.history import explain_stopped_run
 
@@ -127,37 +125,18 @@ class Daemon:
         return self.scheduler
 
     def reconcile(self, store: Any) -> dict[str, str]:
-        """Add, change and remove stored jobs so they match the config; says what it did.
-
-        An unchanged job keeps its stored next run time, so a restart does not shift it.
-        """
-        store.start(self.scheduler, "default")
-        existing = {job.id: job for job in store.get_all_jobs()}
-        actions: dict[str, str] = {}
-        for name in sorted(existing.keys() - self.sources.keys()):
-            store.remove_job(name)
-            actions[name] = "removed"
-        for name, source in sorted(self.sources.items()):
+        """Make the stored jobs match the config (crawler.scheduling.jobs.reconcile)."""
+        wanted = {}
+        for name, source in self.sources.items():
             assert source.schedule is not None
             trigger = make_trigger(source.schedule, jitter=self.options.jitter)
-            spec = {"schedule": source.schedule, "timeout": self.timeout_of(source)}
-            job = existing.get(name)
-            if job is not None and _same(job, trigger, spec, self.options.misfire_grace_time):
-                actions[name] = "kept"
-                continue
-            self.scheduler.add_job(
-                run_scheduled_crawl,
+            wanted[name] = (
                 trigger,
-                args=[name],
-                kwargs=spec,
-                id=name,
-                name=f"crawl {name}",
-                replace_existing=True,
+                {"schedule": source.schedule, "timeout": self.timeout_of(source)},
             )
-            actions[name] = "changed" if job is not None else "added"
-        for name, action in actions.items():
-            logger.info("job %s: %s", name, action)
-        return actions
+        return reconcile(
+            self.scheduler, store, wanted, run_scheduled_crawl, self.options.misfire_grace_time
+        )
 
     def run(self, engine: Engine) -> None:
         """Schedule until SIGTERM/SIGINT, then stop the running crawls and return.
@@ -297,15 +276,6 @@ class Daemon:
             _signal(child, signal.SIGKILL)
             output, _ = child.communicate()
         return output
-
-
-def _same(job: Any, trigger: Any, spec: dict[str, Any], grace: int) -> bool:
-    return (
-        job.kwargs == spec
-        and str(job.trigger) == str(trigger)
-        and getattr(job.trigger, "jitter", None) == getattr(trigger, "jitter", None)
-        and job.misfire_grace_time == grace
-    )
 
 
 def _signal(child: subprocess.Popen[str], signum: int) -> None:

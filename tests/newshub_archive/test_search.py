@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select, update
 
-from newshub_archive.search import (
+from newshub_archive.query_language import (
     MAX_QUERY_TERMS,
     QueryTooLarge,
     Term,
     fts5_query,
     parse_query,
-    search,
 )
+from newshub_archive.search import search
 from newshub_archive.selection import ArticleFilter, SelectionError
 from pipelines.db import schema
 from pipelines.db.engine import make_engine

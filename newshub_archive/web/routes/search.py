@@ -15,7 +15,8 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import Engine, select
 
 from newshub_archive.facets import Facets, facets, month_range
-from newshub_archive.search import ORDERS, Hit, Page, parse_query, search
+from newshub_archive.query_language import parse_query
+from newshub_archive.search import ORDERS, Hit, Page, search
 from newshub_archive.selection import ArticleFilter, SelectionError
 from newshub_archive.web.render import MARKS, plain_snippet, snippet_html
 from pipelines.db.models import ArticleRow, SourceRow
