@@ -172,7 +172,10 @@ def whole_members(stream: BinaryIO, start: int = 0, *, deep: bool = False) -> It
     member is only given out once warcio has moved on to the next one, and the last one of a
     run is checked with read_member."""
     stream.seek(start)
-    records = ArchiveIterator(stream, check_digests=deep)
+    # HTTP headers are parsed only to find the payload a deep read checks; 64 KiB reads.
+    records = ArchiveIterator(
+        stream, check_digests=deep, no_record_parse=not deep, block_size=_CHUNK
+    )
     held: Member | None = None
     while True:
         try:
