@@ -25,9 +25,9 @@ from crawler.run_summary import CrawlSummary, summarize
 from crawler.spiders.hub import HubSpider
 from pipelines.db.engine import open_engine
 from pipelines.db.history import reap_dead_runs, record_skipped, running_run
-from pipelines.db.replay import replay_spools
 from pipelines.db.runs import ensure_source, finish_run, start_run
 from pipelines.db.schema import ensure_schema
+from pipelines.db.spool_replay import replay_spools
 
 
 class CrawlFailed(NewshubError):

@@ -111,7 +111,7 @@ class DatabasePipeline:
         stats.set_value("newshub/db_errors", list(self.store.errors))
         stats.set_value("newshub/db_rows_spooled", self.store.counts["spooled"])
         assert self.spool is not None
-        if self.spool.pending:  # the next start replays them (pipelines.db.replay)
+        if self.spool.pending:  # the next start replays them (pipelines.db.spool_replay)
             stats.set_value("newshub/db_spool_pending", self.spool.pending)
             stats.set_value("newshub/db_spool", str(self.spool.path))
             stats.set_value("newshub/db_unavailable", self.store.unavailable)

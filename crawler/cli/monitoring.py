@@ -30,7 +30,7 @@ def stats(obj: Context, source: str | None, days: int, fmt: str) -> None:
         echo_json(asdict(report))
         return
     if fmt == "prometheus":
-        from newshub_archive.metrics import prometheus_text
+        from newshub_archive.prometheus import prometheus_text
 
         click.echo(prometheus_text(engine, report, source), nl=False)
         return

@@ -9,9 +9,9 @@ from sqlalchemy import Engine
 
 from pipelines.db.engine import make_engine
 from pipelines.db.models import ArticleRow, ArticleVersion, Capture
-from pipelines.db.replay import replay_spools
 from pipelines.db.runs import ensure_source
 from pipelines.db.spool import Spool, decode, encode, spool_path
+from pipelines.db.spool_replay import replay_spools
 from pipelines.db.store import ArchiveStore
 from tests.pipelines.db.test_store import SOURCE, capture, count, item
 
