@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -90,6 +90,23 @@ def seed(engine: Engine, *, completed: bool = True) -> int:
     return source_id
 
 
+def run_through(
+    process: Callable[[Response, AsyncIterator[Any]], AsyncIterator[Any]],
+    response: Response,
+    entries: Iterable[Any],
+) -> list[Any]:
+    """A spider middleware's output for entries as the spider's output."""
+
+    async def source() -> AsyncIterator[Any]:
+        for entry in entries:
+            yield entry
+
+    async def collect() -> list[Any]:
+        return [x async for x in process(response, source())]
+
+    return asyncio.run(collect())
+
+
 class Harness:
     """A crawler with both recrawl middlewares, the archive loaded as at spider open.
 
@@ -110,26 +127,11 @@ class Harness:
         asyncio.run(self.conditional.spider_opened(self.spider))
 
     def output(self, response: Response, entries: Iterable[Any]) -> list[Any]:
-        async def source() -> AsyncIterator[Any]:
-            for entry in entries:
-                yield entry
-
-        async def collect() -> list[Any]:
-            return [x async for x in self.incremental.process_spider_output(response, source())]
-
-        return asyncio.run(collect())
+        return run_through(self.incremental.process_spider_output, response, entries)
 
     def send_on(self, response: Response, requests: list[Request]) -> list[Any]:
         """What the repeated-links middleware, next in the chain, lets through of requests."""
-
-        async def source() -> AsyncIterator[Any]:
-            for request in requests:
-                yield request
-
-        async def collect() -> list[Any]:
-            return [x async for x in self.repeats.process_spider_output(response, source())]
-
-        return asyncio.run(collect())
+        return run_through(self.repeats.process_spider_output, response, requests)
 
     def stat(self, key: str) -> Any:
         return self.crawler.stats.get_value(key)  # type: ignore[union-attr]
