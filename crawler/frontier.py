@@ -45,6 +45,7 @@ from scrapy.utils.request import request_from_dict
 from twisted.internet.task import LoopingCall
 
 from crawler.config import safe_url
+from crawler.errors import require_extra
 
 if TYPE_CHECKING:
     from typing import Self
@@ -132,12 +133,8 @@ class RedisFrontier(BaseScheduler):
     """Scrapy scheduler over a Redis queue and fingerprint set shared by several processes."""
 
     def __init__(self, crawler: Crawler) -> None:
-        try:
-            import redis
-        except ImportError:
-            raise RuntimeError(
-                "NEWSHUB_FRONTIER_URL needs the redis package: pip install 'newshub[frontier]'"
-            ) from None
+        require_extra("redis", "frontier", "NEWSHUB_FRONTIER_URL")
+        import redis
 
         settings = crawler.settings
         url = settings.get("FRONTIER_URL")

@@ -15,7 +15,7 @@ from typing import Any, BinaryIO, TextIO
 
 from sqlalchemy import Engine, func, select
 
-from crawler.errors import NewshubError
+from crawler.errors import require_extra
 from newshub_archive.replay_urls import replay_base, replay_url
 from newshub_archive.selection import ArticleFilter
 from newshub_archive.subset import WarcExport, export_warc
@@ -100,11 +100,10 @@ def parquet_schema() -> Any:
 
 def write_parquet(rows: Iterator[dict[str, Any]], out: BinaryIO | str) -> int:
     """One row group per batch of rows: only a batch is ever held in memory."""
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ModuleNotFoundError:
-        raise NewshubError("Parquet export needs pyarrow: pip install 'newshub[parquet]'") from None
+    require_extra("pyarrow", "parquet", "Parquet export")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     schema = parquet_schema()
     count = 0
     with pq.ParquetWriter(out, schema, compression="zstd") as writer:
