@@ -12,12 +12,14 @@ Total requests and wall time are Scrapy's own CloseSpider caps (CLOSESPIDER_PAGE
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from collections.abc import AsyncIterator
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from scrapy import Request
+from scrapy import Request, signals
+
+from crawler.middlewares.offsite import on_site_check
 
 if TYPE_CHECKING:
     from typing import Self
@@ -28,6 +30,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 STATS_PREFIX = "newshub/caps/"
+# WordPress's plain permalinks (`/?p=123`, `/?cat=4`, `/?paged=2`): one query variant per post,
+# category or page of the site's own database, a finite set however large, never a trap.
+WORDPRESS_IDS = frozenset({"p", "page_id", "cat", "tag", "author", "paged", "attachment_id"})
 
 
 class CrawlCaps:
@@ -36,9 +41,12 @@ class CrawlCaps:
     def __init__(self, crawler: Crawler, limits: dict[str, int]) -> None:
         self.crawler = crawler
         self.limits = limits
-        # Query-string variants requested per scheme://host/path (one int per path).
-        self.variants: Counter[str] = Counter()
+        # Distinct query strings requested per scheme://host/path (at most the cap each): a
+        # link repeated on every page is one variant, a calendar's next day is another.
+        self.variants: defaultdict[str, set[str]] = defaultdict(set)
         self.logged: set[str] = set()
+        # Off-site links are dropped downstream and never fetched: they count against no cap.
+        self.on_site: Callable[[Request], bool] = lambda request: True
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -52,7 +60,12 @@ class CrawlCaps:
             "query_variants",
         )
         settings = crawler.settings
-        return cls(crawler, {name: settings.getint(f"CAPS_{name.upper()}") for name in names})
+        caps = cls(crawler, {name: settings.getint(f"CAPS_{name.upper()}") for name in names})
+        crawler.signals.connect(caps.spider_opened, signal=signals.spider_opened)
+        return caps
+
+    def spider_opened(self, spider: Any) -> None:
+        self.on_site = on_site_check(self.crawler)  # the engine, and so the middleware, exists
 
     async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any]
@@ -60,7 +73,7 @@ class CrawlCaps:
         from_sitemap = _callback_name(response.request) == "parse_sitemap"
         followed: Counter[str] = Counter()
         async for entry in result:
-            if not isinstance(entry, Request):
+            if not isinstance(entry, Request) or not self.on_site(entry):
                 yield entry
                 continue
             if from_sitemap:
@@ -92,11 +105,12 @@ class CrawlCaps:
         most = Counter(segments).most_common(1)
         if limits["repeated_segment"] and most and most[0][1] > limits["repeated_segment"]:
             return "repeated_segment"
-        if parts.query and limits["query_variants"]:
-            path = f"{parts.scheme}://{parts.netloc}{parts.path}"
-            if self.variants[path] >= limits["query_variants"]:
-                return "query_variants"
-            self.variants[path] += 1
+        if parts.query and limits["query_variants"] and not _wordpress_id(parts.query):
+            seen = self.variants[f"{parts.scheme}://{parts.netloc}{parts.path}"]
+            if parts.query not in seen:
+                if len(seen) >= limits["query_variants"]:
+                    return "query_variants"
+                seen.add(parts.query)
         return None
 
     def _drop(self, cap: str, request: Request, response: Response) -> None:
@@ -122,3 +136,9 @@ class CrawlCaps:
 def _callback_name(request: Request | None) -> str:
     callback = getattr(request, "callback", None)
     return getattr(callback, "__name__", "") if callback is not None else ""
+
+
+def _wordpress_id(query: str) -> bool:
+    """Whether a query string only names WordPress posts, terms or pages (`p=123&paged=2`)."""
+    names = {name for name, _, _ in (pair.partition("=") for pair in query.split("&"))}
+    return names <= WORDPRESS_IDS

@@ -22,16 +22,16 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request, signals
-from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.exceptions import NotConfigured
 
 from crawler.items import ArticleItem
 from crawler.middlewares.conditional import ConditionalRequestMiddleware
+from crawler.middlewares.offsite import on_site_check
 from crawler.middlewares.repeats import RepeatedLinksMiddleware
 from crawler.recrawl_policy import RecrawlPolicy, RecrawlState, listing_root
 from crawler.urls import looks_like_article, page_number
@@ -64,7 +64,7 @@ class IncrementalMiddleware:
         self.stop_pagination = stop_pagination
         # The conditional middleware's, from spider open on; until then nothing is archived.
         self.state = RecrawlState()
-        self.offsite: OffsiteMiddleware | None = None
+        self.on_site: Callable[[Request], bool] = lambda request: True
         self.repeats: RepeatedLinksMiddleware | None = None
         # Why archived articles were let through.
         self.reasons: dict[str, str] = {}
@@ -92,7 +92,7 @@ class IncrementalMiddleware:
     def spider_opened(self, spider: Spider) -> None:
         """Share the conditional middleware's state and the off-site and repeated-links
         middlewares' knowledge (the engine, and so they, exist by now)."""
-        self.offsite = self.crawler.get_downloader_middleware(OffsiteMiddleware)
+        self.on_site = on_site_check(self.crawler)
         self.repeats = self.crawler.get_spider_middleware(RepeatedLinksMiddleware)
         conditional = self.crawler.get_downloader_middleware(ConditionalRequestMiddleware)
         if conditional is None:
@@ -126,7 +126,7 @@ class IncrementalMiddleware:
 
     def _wanted(self, request: Request, page: _Page, now: datetime) -> bool:
         url = request.url
-        if self._repeated(url) or not self._on_site(request):
+        if self._repeated(url) or not self.on_site(request):
             return True  # uncounted: the repeated-links or the off-site filter drops it
         known = self.state.known.articles.get(url)
         if known is None:
@@ -145,10 +145,6 @@ class IncrementalMiddleware:
 
     def _repeated(self, url: str) -> bool:
         return self.repeats is not None and self.repeats.passed_before(url)
-
-    def _on_site(self, request: Request) -> bool:
-        spider = self.crawler.spider
-        return self.offsite is None or spider is None or self.offsite.should_follow(request, spider)
 
     def _is_next_page(self, request: Request, response: Response) -> bool:
         return page_number(request.url) > page_number(response.url) and listing_root(

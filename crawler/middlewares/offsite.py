@@ -14,6 +14,7 @@ it in the place of Scrapy's own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, urlsplit
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from urllib.parse import ParseResult
 
     from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -51,3 +53,14 @@ class HomeOffsiteMiddleware(OffsiteMiddleware):
         if not home:  # a spider without a source: Scrapy's host check alone, as in Scrapy
             return True
         return site_port(urlparse_cached(request)) == site_port(urlsplit(home))
+
+
+def on_site_check(crawler: Crawler) -> Callable[[Request], bool]:
+    """The off-site middleware's verdict on a request, for spider middlewares that count links
+    (everything passes when no off-site middleware is enabled). Call it once the engine exists.
+    """
+    offsite = crawler.get_downloader_middleware(OffsiteMiddleware)
+    spider = crawler.spider
+    if offsite is None or spider is None:
+        return lambda request: True
+    return lambda request: offsite.should_follow(request, spider)

@@ -50,6 +50,13 @@ def test_each_cap_by_itself() -> None:
     ]
     assert hits[:100] == [None] * 100 and hits[100] == "query_variants"
     assert middleware.cap_hit("https://hub.test/cal?d=1", 1, "links_per_page") is None  # apart
+    # WordPress's plain permalinks are posts, not a calendar: any number of them is followed.
+    assert all(
+        middleware.cap_hit(f"http://hub.test/?p={i}", 1, "links_per_page") is None
+        for i in range(500)
+    )
+    # A variant already seen (a link repeated on every page) is not a new one.
+    assert middleware.cap_hit("http://hub.test/cal?d=7", 1, "links_per_page") is None
 
 
 class Traps(BaseHTTPRequestHandler):
