@@ -166,7 +166,8 @@ CAPS_URL_LENGTH = 2048
 CAPS_PATH_DEPTH = 16
 # Most times one path segment may appear in a URL (`/a/a/a/...` traps).
 CAPS_REPEATED_SEGMENT = 3
-# Most query-string variants of one path (`?date=` calendar traps; pagination is capped apart).
+# Most distinct query strings of one path (`?date=` calendar traps); WordPress ids (`?p=123`,
+# `?paged=2`) are not counted, and pagination is capped apart (HUB_MAX_LISTING_PAGES).
 CAPS_QUERY_VARIANTS = 100
 # Scrapy's own caps: stop after this many responses, or this many seconds (a source's
 # `timeout` overrides it, so a crawl started by cron ends like one under the daemon).
