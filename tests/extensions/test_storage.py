@@ -81,6 +81,7 @@ def test_too_little_space_at_start_fails_at_once(small_disk: Path, database_url:
 
 
 # The demo hub's 400 articles take about 4 MB of WARC: a 2 MB disk fills half way through.
+@pytest.mark.slow
 @pytest.mark.parametrize("small_disk", ["2m"], indirect=True)
 def test_disk_full_mid_crawl_fails_cleanly(small_disk: Path, database_url: str) -> None:
     with DemoServer(DemoHub(400, seed=3)) as server:

@@ -140,6 +140,7 @@ def pages(output: str) -> int:
     return int(line.split()[1])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("trap_server", "start", "cap", "most_pages"),
     [
@@ -161,6 +162,7 @@ def test_trap_ends_by_itself_within_its_cap(
     assert peak <= PEAK_RSS, f"peak RSS {peak / 1e6:.0f} MB"
 
 
+@pytest.mark.slow
 def test_a_normal_hub_hits_no_cap(tmp_path: Path) -> None:
     hub = DemoHub(400, seed=21)
     with DemoServer(hub) as server:

@@ -103,6 +103,7 @@ def wait_for_articles(engine: Engine, crawl: subprocess.Popen[str], at_least: in
 
 
 @pytest.mark.timeout(600)
+@pytest.mark.slow
 def test_outage_mid_crawl_loses_nothing(postgres: Postgres, tmp_path: Path) -> None:
     hub = DemoHub(ARTICLES, seed=12)
     engine = make_engine(postgres.url)
@@ -131,6 +132,7 @@ def test_outage_mid_crawl_loses_nothing(postgres: Postgres, tmp_path: Path) -> N
 
 
 @pytest.mark.timeout(600)
+@pytest.mark.slow
 def test_spool_of_an_outage_that_outlives_the_crawl_is_replayed_at_next_start(
     postgres: Postgres, tmp_path: Path
 ) -> None:

@@ -68,6 +68,7 @@ def wait_for(condition: object, timeout: float, what: str) -> None:
 
 
 @pytest.mark.timeout(180)
+@pytest.mark.slow
 def test_two_daemons_one_schedule_and_a_takeover(database_url: str, tmp_path: Path) -> None:
     config = tmp_path / "newshub.toml"
     config.write_text(
