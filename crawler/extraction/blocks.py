@@ -7,11 +7,14 @@ also:" links, the category label, ad labels.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .dom import norm, text_of
+
+logger = logging.getLogger(__name__)
 
 _DROP_EXACT = frozenset(
     """advertisement|advertisment|advertising|ads|ad|sponsored|sponsored content
@@ -117,14 +120,19 @@ def clean_blocks(
 
 
 def trafilatura_blocks(page: str, url: str) -> list[str]:
-    """Paragraph and heading texts from trafilatura's tree (the fallback path)."""
-    try:
-        from trafilatura import bare_extraction
+    """Paragraph and heading texts from trafilatura's tree (the fallback path).
 
+    trafilatura is a hard dependency, imported outside the guard: a broken install fails
+    loudly. Only its work on a hostile page may fail, which is logged and costs the fallback.
+    """
+    from trafilatura import bare_extraction
+
+    try:
         doc = bare_extraction(
             page, url=url, include_comments=False, include_tables=True, with_metadata=False
         )
-    except Exception:
+    except Exception as exc:  # trafilatura on a hostile page: no fallback body, said why
+        logger.warning("trafilatura failed on %s: %s: %s", url, type(exc).__name__, exc)
         return []
     body = getattr(doc, "body", None)
     if body is None:

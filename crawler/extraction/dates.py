@@ -7,6 +7,7 @@ other. A naive time is read in the site's timezone when the page states an offse
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -18,6 +19,8 @@ from .dom import class_id, in_other_region, norm, text_of
 from .index import PageIndex
 from .structured import Structured, text_value
 from .zones import SiteZone, Zone, aware
+
+logger = logging.getLogger(__name__)
 
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 _MONTH_NAMES = (
@@ -257,10 +260,11 @@ def _by_rule(page: PageIndex, specs: Sequence[str], tz: Zone) -> datetime | None
 
 def htmldate_published(page: str, url: str) -> datetime | None:
     """htmldate's guess of the original publication date: the slow last resort."""
-    try:
-        from htmldate import find_date
+    from htmldate import find_date  # a hard dependency: a broken install fails loudly
 
+    try:
         raw = find_date(page, url=url, original_date=True, outputformat="%Y-%m-%dT%H:%M:%S")
-    except Exception:
+    except Exception as exc:  # htmldate on a hostile page: no guess, said why
+        logger.warning("htmldate failed on %s: %s: %s", url, type(exc).__name__, exc)
         return None
     return parse_iso(raw) if raw else None

@@ -113,12 +113,9 @@ def mismatches(
 
 def trafilatura_body(html: bytes | str, url: str) -> str | None:
     """Trafilatura alone (its defaults, no comments), paragraphs joined like our body."""
-    try:
-        import trafilatura
+    import trafilatura  # a hard dependency: a broken install fails the benchmark loudly
 
-        text = trafilatura.extract(html, url=url, include_comments=False, include_tables=True)
-    except Exception:
-        return None
+    text = trafilatura.extract(html, url=url, include_comments=False, include_tables=True)
     if not text:
         return None
     return "\n\n".join(line.strip() for line in text.splitlines() if line.strip())
