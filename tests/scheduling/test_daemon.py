@@ -29,6 +29,7 @@ from pipelines.db.engine import make_engine
 from pipelines.db.models import Capture, CrawlRun, SourceRow
 from pipelines.db.runs import ensure_source
 from pipelines.db.schema import ensure_schema
+from tests.waiting import wait_for
 
 MONDAY = datetime(2026, 11, 30, 12, 0, 30, tzinfo=UTC)
 
@@ -149,15 +150,6 @@ def test_stopped_crawls_say_why_in_the_log_and_in_their_run(
     engine.dispose()
 
 
-def _wait(condition: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.mark.slow
 def test_the_daemon_runs_crawls_on_time_and_stops_cleanly(tmp_path: Path) -> None:
     data = tmp_path / "data"
@@ -203,12 +195,14 @@ def test_the_daemon_runs_crawls_on_time_and_stops_cleanly(tmp_path: Path) -> Non
         )
         try:
             # Failed crawls of "down" keep coming while "hub" crawls on.
-            _wait(
+            wait_for(
                 lambda: len([r for r in runs("down") if r.status == "failed"]) >= 2,
                 60,
                 "2 failed runs",
             )
-            _wait(lambda: (r := runs("hub")) and captures(r[-1].id) > 10, 60, "a crawl in progress")
+            wait_for(
+                lambda: (r := runs("hub")) and captures(r[-1].id) > 10, 60, "a crawl in progress"
+            )
             assert runs("hub")[-1].status == "running"
             daemon.send_signal(signal.SIGTERM)
             assert daemon.wait(timeout=60) == 0

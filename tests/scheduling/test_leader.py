@@ -20,6 +20,7 @@ from crawler.locks import scheduler_lock
 from crawler.scheduling.leader import wait_for_leadership
 from pipelines.db.engine import make_engine
 from pipelines.db.models import CrawlRun
+from tests.waiting import wait_for
 
 
 def test_a_standby_waits_until_the_leader_lets_go(database_url: str) -> None:
@@ -56,15 +57,6 @@ def start_daemon(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
             stdout=subprocess.DEVNULL,
             stderr=stderr,
         )
-
-
-def wait_for(condition: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.mark.timeout(180)
