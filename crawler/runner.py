@@ -231,8 +231,17 @@ def _free(engine: Any, source_name: str) -> bool:
 
 def _skip(engine: Any, source: Source, source_id: int, trigger: str) -> NoReturn:
     """Record a `skipped` run and say which run holds the source's lock."""
-    holder = running_run(engine, source_id)
+    holder = _lock_holder(engine, source_id)
     who = f" (run {holder.id}, pid {holder.pid} on {holder.hostname})" if holder else ""
     reason = f"source {source.name!r} is already being crawled{who}; this run is skipped"
     record_skipped(engine, source_id, trigger=trigger, reason=reason)
     raise CrawlSkipped(reason)
+
+
+def _lock_holder(engine: Any, source_id: int, wait: float = 2.0) -> Any:
+    """The run holding the source's lock: it writes its row just after taking the lock, so a
+    run that lost the race may look before the row is there; it looks again for a moment."""
+    deadline = time.monotonic() + wait
+    while (holder := running_run(engine, source_id)) is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return holder
