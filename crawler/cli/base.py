@@ -91,7 +91,7 @@ class Context:
             raise
         try:
             check_source(engine, source, self.sources(required=False))
-        except BaseException:
+        except BaseException:  # an unknown source (or Ctrl-C): close the engine, re-raise
             engine.dispose()
             raise
         return engine
