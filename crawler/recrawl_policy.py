@@ -13,6 +13,8 @@ import re
 import zlib
 from datetime import UTC, datetime, timedelta
 
+from scrapy.settings import BaseSettings
+
 from pipelines.db.known_articles import Known, KnownArticle
 
 # A site's clock and ours disagree a little: a lastmod this close to last_seen counts as newer.
@@ -28,6 +30,14 @@ class RecrawlPolicy:
     recheck_days: float
     recheck_interval: float
     recheck_old_days: float
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> RecrawlPolicy:
+        return cls(
+            recheck_days=settings.getfloat("INCREMENTAL_RECHECK_DAYS"),
+            recheck_interval=settings.getfloat("INCREMENTAL_RECHECK_INTERVAL"),
+            recheck_old_days=settings.getfloat("INCREMENTAL_RECHECK_OLD_DAYS"),
+        )
 
     def reason(
         self, url: str, known: KnownArticle, lastmod: datetime | None, now: datetime

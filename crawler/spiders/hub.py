@@ -27,6 +27,7 @@ from scrapy.http import Response, TextResponse
 from crawler.config import Source, adhoc_source
 from crawler.discovery import feed_links, page_kind, parse_feed, parse_sitemap, robots_sitemaps
 from crawler.extraction import SiteRules, extract
+from crawler.identity import POST_ID_META, editions, post_id
 from crawler.items import ArticleItem
 from crawler.middlewares.repeats import RepeatedLinksMiddleware
 from crawler.urls import clean_url, is_denied, looks_like_article, page_number
@@ -147,6 +148,9 @@ class HubSpider(scrapy.Spider):
                 yield item
                 if self.max_articles and self.articles_seen >= self.max_articles:
                     raise CloseSpider("max_articles")
+                for url in item.editions.values():  # every language edition is archived
+                    if (request := self._follow(url, response)) is not None:
+                        yield request
         if response.meta.get("hops", "") == "":
             for url in feed_links(response.selector):
                 yield self._request(response.urljoin(url), self.parse_feed, response)
@@ -174,11 +178,24 @@ class HubSpider(scrapy.Spider):
                 "partial extraction of %s: %s", response.url, "; ".join(article.problems)
             )
             self.crawler.stats.inc_value("newshub/extraction_problems")
+        link = b", ".join(response.headers.getlist(b"Link")).decode("latin-1")
+        found, how = post_id(response.selector, {"link": link}, response.meta.get(POST_ID_META))
+        if how is not None:
+            self.crawler.stats.inc_value(f"newshub/identity/post_id/{how}")
         return ArticleItem(
             source=self.source.name,
             article=article,
             fetched_at=datetime.now(UTC),
             warc_record_id=response.meta.get("warc_record_id"),
+            post_id=found,
+            editions={
+                lang: clean_url(url, self.tracking_params)
+                for lang, url in editions(response.selector, response.url).items()
+            },
+            redirected_from=[
+                clean_url(url, self.tracking_params)
+                for url in response.meta.get("redirect_urls", ())
+            ],
         )
 
     def _follow(

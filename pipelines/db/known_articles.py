@@ -27,6 +27,8 @@ class KnownArticle:
     last_seen: datetime
     etag: str | None = None
     last_modified: str | None = None
+    # When the site was first seen to have removed it (pipelines.db.removals), if it did.
+    removed_at: datetime | None = None
 
 
 @dataclasses.dataclass
@@ -56,6 +58,7 @@ def load_known(engine: Engine, source_id: int | None, source_name: str) -> Known
                 table.c.last_seen,
                 table.c.etag,
                 table.c.last_modified,
+                table.c.removed_at,
             ).where(table.c.source_id == source_id)
         )
         articles = {row.url: KnownArticle(*row[1:]) for row in rows}
