@@ -2,9 +2,10 @@
 
 An archived article whose URL now answers 404 or 410, or redirects to the site's home page, is
 marked removed (pipelines.db.removals: the row and its versions stay, `removed_at` says since
-when); a removed one that answers 200 or 304 again is unmarked. What is archived comes from the
-conditional middleware's state (loaded at spider open); the marks are written at spider close,
-in a thread.
+when); a removed one that answers 200 or 304 again is unmarked. One that redirects to another
+page of the site archived as a row of its own is merged with it (pipelines.db.merge). What is
+archived comes from the conditional middleware's state (loaded at spider open); the marks are
+written at spider close, in a thread.
 
 At 810 it sees each response before the conditional middleware (800) ends a 304 and before
 redirects (600) are followed, so the status and Location are the site's own.
@@ -20,11 +21,13 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.middlewares.conditional import ConditionalRequestMiddleware
 from crawler.recrawl_policy import RecrawlState
 from pipelines.db.engine import with_engine
+from pipelines.db.merge import merge_redirects
 from pipelines.db.removals import record_removals
 
 if TYPE_CHECKING:
@@ -51,6 +54,8 @@ class RemovalsMiddleware:
         self.home = ""
         self.gone: list[tuple[str, datetime, str]] = []
         self.alive: list[tuple[str, datetime, str]] = []
+        # Archived URLs that redirect elsewhere on the site: (old URL, target, when).
+        self.redirects: list[tuple[str, str, datetime]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -76,6 +81,8 @@ class RemovalsMiddleware:
         if known is None or request.method != "GET":
             return response
         status, now = response.status, datetime.now(UTC)
+        if status in REDIRECT_STATUSES:
+            self._redirect(request.url, response, now)
         if known.removed_at is None:
             how = self._gone(request.url, response)
             if how is not None:
@@ -97,15 +104,26 @@ class RemovalsMiddleware:
                 return "redirect home"
         return None
 
+    def _redirect(self, url: str, response: Response, now: datetime) -> None:
+        """Remember a redirect to another page of the site: maybe the article's new URL."""
+        location = response.headers.get(b"Location")
+        if not location:
+            return
+        target = urljoin(url, location.decode("latin-1"))
+        same_site = urlsplit(target).hostname == urlsplit(url).hostname
+        if target != url and same_site and not is_home(target, self.home or url):
+            self.redirects.append((url, target, now))
+
     async def spider_closed(self, spider: Spider) -> None:
         source_id = self.source_id or self.state.known.source_id
-        if source_id is None or not (self.gone or self.alive):
+        if source_id is None or not (self.gone or self.alive or self.redirects):
             return
         gone, self.gone = self.gone, []
         alive, self.alive = self.alive, []
+        redirects, self.redirects = self.redirects, []
         try:
             removed, returned = await asyncio.to_thread(
-                with_engine, self.url, record_removals, source_id, gone, alive
+                with_engine, self.url, _store, source_id, gone, alive, redirects
             )
         except SQLAlchemyError as exc:  # the WARC files hold the 404s; the next run sees them again
             message = f"cannot store removed and returned articles: {exc}".splitlines()[0]
@@ -115,6 +133,19 @@ class RemovalsMiddleware:
             return
         if removed or returned:
             logger.info("%d archived articles removed by the site, %d back", removed, returned)
+
+
+def _store(
+    engine: Engine,
+    source_id: int,
+    gone: list[tuple[str, datetime, str]],
+    alive: list[tuple[str, datetime, str]],
+    redirects: list[tuple[str, str, datetime]],
+) -> tuple[int, int]:
+    """Rows of articles that moved (merged), then removals and returns; runs in a thread."""
+    if redirects and (merged := merge_redirects(engine, source_id, redirects)):
+        logger.info("%d archived articles found again under the URL they redirect to", merged)
+    return record_removals(engine, source_id, gone, alive)
 
 
 def is_home(url: str, home: str) -> bool:
