@@ -186,3 +186,28 @@ def test_token_and_basic_auth(engine: Engine) -> None:
         assert denied.status_code == 401 and denied.headers["www-authenticate"].startswith("Basic")
         assert client.get("/", auth=("editor", "pass word")).status_code == 200
         assert client.get("/", auth=("editor", "wrong")).status_code == 401
+
+
+def test_article_page_shows_editions_and_history(engine: Engine, tmp_path: Path) -> None:
+    from pipelines.db.removals import record_removals
+
+    urls = web_archive.build(engine, tmp_path / "warcs")
+    with engine.begin() as connection:
+        ids = dict(connection.execute(text("SELECT url, id FROM articles")).all())
+        edited, persian = ids[urls["edited"]], ids[urls["persian"]]
+        connection.execute(
+            text("UPDATE articles SET translation_group = :g WHERE id IN (:a, :b)"),
+            {"g": urls["edited"], "a": edited, "b": persian},
+        )
+        source_id = connection.execute(
+            text("SELECT source_id FROM articles WHERE id = :a"), {"a": edited}
+        ).scalar_one()
+    assert record_removals(engine, source_id, [(urls["edited"], T0, "410")], []) == (1, 0)
+    with TestClient(create_app(engine, replay_base=REPLAY, credentials=Credentials())) as client:
+        data = client.get(f"/api/articles/{edited}").json()
+        html = client.get(f"/articles/{edited}").text
+    assert data["editions"] == [{"id": persian, "language": "fa", "url": urls["persian"]}]
+    assert [(e["kind"], e["detail"]) for e in data["history"]] == [("removed", "410")]
+    assert data["article"]["removed_at"].startswith("2026-")
+    assert f'<a href="/articles/{persian}" hreflang="fa">fa</a>' in html
+    assert "History (1)" in html and "removed by the site" in html
