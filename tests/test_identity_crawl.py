@@ -77,7 +77,8 @@ def test_moves_removals_and_editions(tmp_path: Path, database_url: str) -> None:
             later = removed(later, [20])
             make_due(engine, base + hub.article(20).path)
             server.hub = later
-            crawl(server, tmp_path, database_url)
+            summary = crawl(server, tmp_path, database_url).stdout
+            assert "identity      5 moved, 1 removed by the site, 0 back" in summary
             second = rows(engine)
             assert len(second) == 42, "a moved article is never a new row"
             moves = events(engine, "moved")
@@ -112,7 +113,8 @@ def test_moves_removals_and_editions(tmp_path: Path, database_url: str) -> None:
             # It comes back.
             make_due(engine, gone.url)
             server.hub = restored(later, hub, [20])
-            crawl(server, tmp_path, database_url)
+            summary = crawl(server, tmp_path, database_url).stdout
+            assert "identity      0 moved, 0 removed by the site, 1 back" in summary
             assert rows(engine)[gone.url].removed_at is None
             assert [e.new_url for e in events(engine, "returned")] == [gone.url]
             exported = [

@@ -87,10 +87,8 @@ class RemovalsMiddleware:
             how = self._gone(request.url, response)
             if how is not None:
                 self.gone.append((request.url, now, how))
-                self.crawler.stats.inc_value("newshub/removals/removed")
         elif status in (200, 304):
             self.alive.append((request.url, now, str(status)))
-            self.crawler.stats.inc_value("newshub/removals/returned")
         return response
 
     def _gone(self, url: str, response: Response) -> str | None:
@@ -122,7 +120,7 @@ class RemovalsMiddleware:
         alive, self.alive = self.alive, []
         redirects, self.redirects = self.redirects, []
         try:
-            removed, returned = await asyncio.to_thread(
+            merged, removed, returned = await asyncio.to_thread(
                 with_engine, self.url, _store, source_id, gone, alive, redirects
             )
         except SQLAlchemyError as exc:  # the WARC files hold the 404s; the next run sees them again
@@ -131,6 +129,10 @@ class RemovalsMiddleware:
             errors = self.crawler.stats.get_value("newshub/db_errors") or []
             self.crawler.stats.set_value("newshub/db_errors", [*errors, message])
             return
+        stats = self.crawler.stats
+        stats.inc_value("newshub/articles_moved", merged)
+        stats.set_value("newshub/removals/removed", removed)
+        stats.set_value("newshub/removals/returned", returned)
         if removed or returned:
             logger.info("%d archived articles removed by the site, %d back", removed, returned)
 
@@ -141,11 +143,12 @@ def _store(
     gone: list[tuple[str, datetime, str]],
     alive: list[tuple[str, datetime, str]],
     redirects: list[tuple[str, str, datetime]],
-) -> tuple[int, int]:
-    """Rows of articles that moved (merged), then removals and returns; runs in a thread."""
-    if redirects and (merged := merge_redirects(engine, source_id, redirects)):
+) -> tuple[int, int, int]:
+    """Merges of moved articles' rows, removals and returns (counts); runs in a thread."""
+    merged = merge_redirects(engine, source_id, redirects) if redirects else 0
+    if merged:
         logger.info("%d archived articles found again under the URL they redirect to", merged)
-    return record_removals(engine, source_id, gone, alive)
+    return merged, *record_removals(engine, source_id, gone, alive)
 
 
 def is_home(url: str, home: str) -> bool:

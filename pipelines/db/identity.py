@@ -86,14 +86,21 @@ def identity_values(item: ArticleItem) -> dict[str, str | None]:
 
 
 def store_identity(
-    connection: Connection, source_id: int, article_id: int, item: ArticleItem
+    connection: Connection,
+    source_id: int,
+    article_id: int,
+    item: ArticleItem,
+    stored: tuple[str | None, str | None] = (None, None),
 ) -> None:
-    """Record the post id (unless another row holds it) and the translation group."""
+    """Record the post id (unless another row holds it) and the translation group.
+
+    `stored`: the row's (post_id, translation_group) as read, so unchanged ones cost nothing.
+    """
     values = identity_values(item)
     post_id = values.pop("post_id", None)
-    if values:
+    if values and values.get("translation_group") != stored[1]:
         connection.execute(update(ArticleRow).where(ArticleRow.id == article_id).values(**values))
-    if post_id is None:
+    if post_id is None or post_id == stored[0]:
         return
     holder = connection.execute(
         select(ArticleRow.id).where(

@@ -71,7 +71,13 @@ class RowWriter:
             if move is not None and apply_move(connection, self.source_id, move, article.url, seen):
                 self.counts["moved"] += 1
         key = (ArticleRow.source_id == self.source_id) & (ArticleRow.url == article.url)
-        current = select(ArticleRow.id, ArticleRow.content_hash, ArticleRow.last_seen).where(key)
+        current = select(
+            ArticleRow.id,
+            ArticleRow.content_hash,
+            ArticleRow.last_seen,
+            ArticleRow.post_id,
+            ArticleRow.translation_group,
+        ).where(key)
         existing = connection.execute(current).first()
         if existing is None:
             statement = (
@@ -93,8 +99,8 @@ class RowWriter:
                 store_identity(connection, self.source_id, inserted, item)
                 return "new"
             existing = connection.execute(current).one()
-        article_id, old_hash, last_seen = existing
-        store_identity(connection, self.source_id, article_id, item)
+        article_id, old_hash, last_seen, post_id, group = existing
+        store_identity(connection, self.source_id, article_id, item, (post_id, group))
         if old_hash == content_hash:
             connection.execute(
                 update(ArticleRow)
