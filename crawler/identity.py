@@ -35,7 +35,27 @@ def query_post_id(url: str) -> str | None:
 def post_id(
     selector: Selector, headers: Mapping[str, str] | None = None, rest_id: object = None
 ) -> tuple[str | None, str | None]:
-    """The post's id and where it was read ('rest', 'shortlink', 'body class', 'json-ld')."""
+    """The post's id and where it was read ('rest', 'shortlink', 'body class', 'json-ld').
+
+    Post ids count per WordPress site: on a multisite network whose sites share a host
+    (`/en/`, `/fa/`, as MultilingualPress sets up) the id is prefixed with the site's path,
+    read from the REST API link WordPress prints on every page (`en:12`).
+    """
+    found, how = _post_id(selector, headers, rest_id)
+    if found is None:
+        return None, None
+    scope = _site_path(selector, headers)
+    scoped = f"{scope}:{found}" if scope else found
+    return (scoped, how) if len(scoped) <= MAX_POST_ID else (None, None)
+
+
+# The width of `articles.post_id`.
+MAX_POST_ID = 32
+
+
+def _post_id(
+    selector: Selector, headers: Mapping[str, str] | None, rest_id: object
+) -> tuple[str | None, str | None]:
     if rest_id is not None and str(rest_id).isdigit():
         return str(rest_id), "rest"
     for href in selector.xpath(
@@ -43,9 +63,8 @@ def post_id(
     ).getall():
         if found := query_post_id(href):
             return found, "shortlink"
-    link = _header(headers, "link")
-    for match in _LINK_HEADER.finditer(link or ""):
-        if _SHORTLINK_REL.search(match[2]) and (found := query_post_id(match[1])):
+    for href, rel in _links(headers):
+        if _SHORTLINK_REL.search(rel) and (found := query_post_id(href)):
             return found, "shortlink"
     classes = selector.xpath("//body/@class").get() or ""
     if body_class := _POSTID_CLASS.search(classes):
@@ -55,6 +74,22 @@ def post_id(
             if found := query_post_id(value):
                 return found, "json-ld"
     return None, None
+
+
+def _site_path(selector: Selector, headers: Mapping[str, str] | None) -> str:
+    """The WordPress site's path below the host ('' for a site at the root), from the
+    `<link rel="https://api.w.org/">` WordPress prints (or its `Link` header)."""
+    roots = selector.xpath('//link[@rel="https://api.w.org/"]/@href').getall()
+    roots += [href for href, rel in _links(headers) if "https://api.w.org/" in rel]
+    for root in roots:
+        path = urlsplit(root).path.strip("/")
+        return path.removesuffix("wp-json").strip("/")
+    return ""
+
+
+def _links(headers: Mapping[str, str] | None) -> list[tuple[str, str]]:
+    """(URL, parameters) of each entry of the `Link` header."""
+    return [(m[1], m[2]) for m in _LINK_HEADER.finditer(_header(headers, "link") or "")]
 
 
 def editions(selector: Selector, page_url: str) -> dict[str, str]:

@@ -86,3 +86,16 @@ def test_polylang_editions_and_their_shared_group() -> None:
     group = translation_group("https://hub.test/de/nachricht/", german)
     assert group == translation_group("https://hub.test/fr/nouvelle/", german) is not None
     assert translation_group("https://hub.test/alone/", {}) is None
+
+
+def test_post_ids_of_a_multisite_network_carry_the_site_path() -> None:
+    # WordPress prints the REST API root of the site the page belongs to (rest_output_link_wp_head).
+    page = WORDPRESS_HEAD.replace("https://hub.test/wp-json/", "https://hub.test/en/wp-json/")
+    assert post_id(Selector(page)) == ("en:4312", "shortlink")
+    plain = WORDPRESS_HEAD.replace("https://hub.test/wp-json/", "https://hub.test/?rest_route=/")
+    assert post_id(Selector(plain)) == ("4312", "shortlink")
+    header = {"Link": '<https://hub.test/fa/wp-json/>; rel="https://api.w.org/"'}
+    assert post_id(Selector("<html><body class='postid-9'></body></html>"), header) == (
+        "fa:9",
+        "body class",
+    )

@@ -34,10 +34,15 @@ def find_move(connection: Connection, source_id: int, item: ArticleItem) -> Move
     url = item.article.url
     if item.post_id is not None:
         row = connection.execute(
-            select(ArticleRow.id, ArticleRow.url).where(
+            select(ArticleRow.id, ArticleRow.url, ArticleRow.language).where(
                 ArticleRow.source_id == source_id, ArticleRow.post_id == item.post_id
             )
         ).first()
+        language = item.article.language
+        if row is not None and row.language and language and row.language != language:
+            # Not a move: sites of one network sharing ids, which the site path did not tell.
+            logger.warning("%s and %s share post id %s", row.url, url, item.post_id)
+            return None
         if row is not None:
             return Move(row.id, row.url, "post id") if row.url != url else None
     old = [u for u in item.redirected_from if u != url]

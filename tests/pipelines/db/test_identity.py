@@ -122,3 +122,18 @@ def test_0006_keeps_rows_up_and_down(database_url: str) -> None:
         assert schema.drift(engine) is None
     finally:
         engine.dispose()
+
+
+def test_the_same_post_id_in_another_language_is_not_a_move(engine: Engine) -> None:
+    source_id = ensure_source(engine, SOURCE)
+    english = item("http://hub.test/en/a/", post_id="3")
+    english.article.language = "en"
+    persian = item("http://hub.test/fa/b/", post_id="3")
+    persian.article.language = "fa"
+    write(engine, source_id, english)
+    assert write(engine, source_id, persian) == "new"
+    assert [(r.url, r.post_id) for r in rows(engine)] == [
+        ("http://hub.test/en/a/", "3"),
+        ("http://hub.test/fa/b/", None),
+    ]
+    assert events(engine) == []
