@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
+from newshub_archive import search_bounds
 from newshub_archive.web.app import create_app
 from newshub_archive.web.routes.sources import source_reports
 from newshub_archive.web.security import Credentials
@@ -64,6 +65,27 @@ def test_search_page_phrase_facets_sort_and_pages(site: tuple[TestClient, dict])
     html = client.get("/", params={"q": "harbour"}).text
     assert 'href="?q=harbour&amp;category=Economy"' in html
     assert 'rel="next" href="?q=harbour&amp;page=2"' in html
+
+
+def test_sampled_facet_counts_are_marked_as_estimates(
+    site: tuple[TestClient, dict], monkeypatch: pytest.MonkeyPatch, engine: Engine
+) -> None:
+    client, _ = site
+    exact = client.get("/api/search", params={"q": "harbour"}).json()
+    assert exact["facets_approximate"] is False and exact["total_exact"] is True
+    assert "Counts are estimates" not in client.get("/", params={"q": "harbour"}).text
+    monkeypatch.setattr(search_bounds, "FACET_SAMPLE", 6)
+    monkeypatch.setattr(search_bounds, "SAMPLE_BUCKETS", 8)  # 24 matches: residues 0, 1 of 8
+    if engine.dialect.name == "postgresql":
+        monkeypatch.setattr(search_bounds, "estimated_rows", lambda connection, query: 24)
+    sampled = client.get("/api/search", params={"q": "harbour"}).json()
+    assert sampled["facets_approximate"] is True
+    html = client.get("/", params={"q": "harbour"}).text
+    assert "Counts are estimates" in html and re.search(r'class="count">≈\d+<', html)
+    if engine.dialect.name == "postgresql":  # the total, too, comes from the sample
+        assert sampled["total_exact"] is False and "about</span>" in html
+    else:
+        assert sampled["total_exact"] is True and sampled["total"] == 24
 
 
 def test_search_language_author_month_and_empty_query(site: tuple[TestClient, dict]) -> None:
