@@ -39,8 +39,8 @@ class Seeded:
 
 
 @pytest.fixture(scope="module")
-def wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
-    for site in wordpress_site(tmp_path_factory.mktemp("wordpress")):
+def wordpress() -> Iterator[Seeded]:
+    for site in wordpress_site():
         yield Seeded(site)
 
 
@@ -87,12 +87,12 @@ def test_crawl_real_wordpress_sqlite(
     on = discovery.endswith("on")
     wordpress.site.set_features(sitemaps=on, rest=on)
     try:
+        if not on:
+            assert _status(wordpress.site.url + "/wp-sitemap.xml")[0] == 404
+            assert _status(wordpress.site.url + "/wp-json/wp/v2/posts")[0] == 403
         crawled = _crawl(wordpress, tmp_path, f"sqlite:///{tmp_path / 'newshub.db'}")
     finally:
         wordpress.site.set_features()
-    if not on:
-        assert _status(wordpress.site.url + "/wp-sitemap.xml")[0] == 404
-        assert _status(wordpress.site.url + "/wp-json/wp/v2/posts")[0] == 403
     _check(wordpress, f"{theme}, {discovery}, SQLite", crawled["rows"])
 
 

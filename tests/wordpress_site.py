@@ -20,6 +20,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -61,6 +62,11 @@ def require_wordpress() -> None:
     ).returncode:
         missing.append("php-mysql (mysqli)")
     if not missing:
+        try:
+            _mysql("SELECT 1")
+        except RuntimeError as exc:
+            missing.append(str(exc))
+    if not missing:
         return
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(f"CI=true but {', '.join(missing)} missing (.ci/run installs them)")
@@ -74,14 +80,22 @@ def free_port() -> int:
         return port
 
 
+_MYSQLI = (
+    "mysqli_report(MYSQLI_REPORT_OFF);"
+    '$db = @new mysqli("127.0.0.1", "root", "", "", 3306);'
+    "if ($db->connect_error) { fwrite(STDERR, $db->connect_error); exit(1); }"
+    "if (!$db->query($argv[1])) { fwrite(STDERR, $db->error); exit(1); }"
+)
+
+
 def _mysql(sql: str) -> None:
-    subprocess.run(
-        ["mysql", "-h", "127.0.0.1", "-P", "3306", "-u", "root", "-e", sql],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    """One statement on the MariaDB server, through PHP's mysqli (no client package needed)."""
+    done = subprocess.run(
+        [str(PHP), "-r", _MYSQLI, "--", sql], capture_output=True, text=True, timeout=60
     )
+    if done.returncode:
+        message = (done.stderr or done.stdout).strip().splitlines()
+        raise RuntimeError(f"MariaDB at 127.0.0.1:3306: {message[-1] if message else sql}")
 
 
 _NGINX_CONF = """\
@@ -271,14 +285,18 @@ class WordPress:
         return result
 
 
-def wordpress_site(tmp: Path) -> Iterator[WordPress]:
-    """A started WordPress, stopped and removed at the end (the body of a pytest fixture)."""
+def wordpress_site() -> Iterator[WordPress]:
+    """A started WordPress, stopped and removed at the end (the body of a pytest fixture).
+
+    Its files live in a directory of their own under /tmp, not pytest's tmp_path: php-fpm's
+    workers run as www-data and must read the mu-plugins there (pytest's directories are 0700).
+    """
     require_wordpress()
-    if tmp.exists():
-        shutil.rmtree(tmp)
+    tmp = Path(tempfile.mkdtemp(prefix="newshub-wordpress-"))
     site = WordPress(tmp)
     try:
         site.start()
         yield site
     finally:
         site.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
