@@ -3,8 +3,8 @@
 130 posts with authors, categories, tags, comments, edits and agency credits, plus pages and
 attachment pages, on the block theme (twentytwentythree) and a classic theme (twentytwentyone):
 every post archived exactly once, no page or attachment stored as an article, and each field
-right on at least 98 % of posts. Run them with `.venv/bin/pytest -m slow tests/test_real_wordpress.py -s`
-to see the accuracy table (README, "Real WordPress").
+right on at least 98 % of posts. `.venv/bin/pytest -m slow tests/test_real_wordpress.py -s`
+prints the accuracy table (README, "Real WordPress").
 """
 
 from __future__ import annotations

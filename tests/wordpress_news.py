@@ -175,6 +175,11 @@ EXTRAS: dict[str, Any] = {
         {"title": "About us", "content": _blocks(["Webangah News Hub translates world news."])},
         {"title": "Contact", "content": _blocks(["Write to the editors at desk@example.com."])},
         {
+            "title": "Editors' picks",
+            "content": _blocks(["Stories our editors recommend."]),
+            "links_other_urls": 5,
+        },
+        {
             "title": "Photo gallery",
             "content": _blocks(["Our photographers' pictures of the week."]),
             "links_attachments": True,

@@ -120,6 +120,16 @@ if ($command === 'install') {
     $pages = array();
     foreach ($spec['pages'] as $page) {
         $content = $page['content'];
+        if (!empty($page['links_other_urls'])) {
+            // The same posts by their ?p=ID shortlink, without the trailing slash, and with a
+            // comment anchor: WordPress redirects the first two to the permalink.
+            foreach (array_slice($posts, 0, $page['links_other_urls']) as $p) {
+                foreach (array($p['shortlink'], untrailingslashit($p['link']), $p['link'] . '#comments') as $href) {
+                    $content .= "\n<!-- wp:paragraph -->\n<p><a href=\"" . esc_url($href)
+                        . "\">Story " . $p['id'] . "</a></p>\n<!-- /wp:paragraph -->";
+                }
+            }
+        }
         if (!empty($page['links_attachments'])) {
             foreach ($attachments as $a) {
                 $content .= "\n<!-- wp:paragraph -->\n<p><a href=\"" . esc_url($a['link'])

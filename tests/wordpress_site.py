@@ -57,9 +57,12 @@ def require_wordpress() -> None:
         Path("/etc/wordpress"),
     ]
     missing = [str(p) for p in needed if not p.exists()]
-    if not missing and subprocess.run(
-        [str(PHP), "-r", "exit(function_exists('mysqli_connect') ? 0 : 1);"], check=False
-    ).returncode:
+    if (
+        not missing
+        and subprocess.run(
+            [str(PHP), "-r", "exit(function_exists('mysqli_connect') ? 0 : 1);"], check=False
+        ).returncode
+    ):
         missing.append("php-mysql (mysqli)")
     if not missing:
         try:

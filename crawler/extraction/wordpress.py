@@ -75,7 +75,7 @@ def in_other_taxonomy(el: etree._Element) -> bool:
 
 def author_names(page: PageIndex) -> list[str]:
     """Names from the post-author blocks, the post's own first."""
-    names = []
+    names: list[str] = []
     for selector in AUTHOR_NAMES:
         names.extend(norm(text_of(el)) for el in _ours(page, selector[1:]))
     return [n for n in names if n]
