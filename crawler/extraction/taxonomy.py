@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from .dom import in_other_region, norm, text_of
 from .index import PageIndex, elements, texts
 from .structured import Structured, text_value
-from .wordpress import in_other_taxonomy, post_terms
+from .wordpress import in_other_taxonomy, post_class_terms, post_terms
 
 _CATEGORY = (
     ".jeg_meta_category a", ".td-category a", ".entry-category a", ".post-cat-wrap a",
@@ -56,7 +56,10 @@ def find_category(
     crumbs = [c for c in map(_clean_label, crumbs) if c and c.casefold() not in _HOME]
     if crumbs and title and crumbs[-1].casefold() == title.casefold():
         crumbs.pop()
-    return (crumbs[-1], "breadcrumb") if crumbs else (None, "")
+    if crumbs:
+        return crumbs[-1], "breadcrumb"
+    named = post_class_terms(page).get("category")
+    return (named[0], "post-class") if named else (None, "")
 
 
 def _jsonld_breadcrumb(data: Structured) -> list[str]:
@@ -99,6 +102,7 @@ def find_tags(
     ]
     if "post_tag" not in terms:  # a block theme's tag list, even empty, is the whole truth
         candidates.append((_tag_links(page), "links"))
+        candidates.append((post_class_terms(page).get("post_tag", []), "post-class"))
     skip = {category.casefold()} if category else set()
     for values, source in candidates:
         tags: list[str] = []

@@ -20,6 +20,7 @@ A query loop (`wp-block-query`) on a single post lists *other* posts: nothing is
 from __future__ import annotations
 
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -84,3 +85,54 @@ def author_names(page: PageIndex) -> list[str]:
 def not_an_article(classes: Iterable[str]) -> bool:
     """Whether WordPress's body classes say the page is a static page, attachment or 404."""
     return any(c in _NOT_ARTICLE or c.startswith(_NOT_ARTICLE_PREFIXES) for c in classes)
+
+
+def post_class_terms(page: PageIndex) -> dict[str, list[str]]:
+    """Categories and tags named by the post's own `post_class()` (`category-<slug>`,
+    `tag-<slug>` on its `<article>`), for themes that print no term list on a single post.
+
+    A slug becomes a name only through a link on the page to /category/<slug>/ or /tag/<slug>/
+    (menus, widgets, breadcrumbs): the slug itself is no display name.
+    """
+    post = next(
+        (
+            el
+            for el in page.by_class.get("type-post", [])
+            if "wp-block-post" not in (el.get("class") or "").split()
+            and not in_query_loop(el)
+            and not in_other_region(el)
+        ),
+        None,
+    )
+    if post is None:
+        return {}
+    slugs: dict[str, list[str]] = {"category": [], "post_tag": []}
+    for token in (post.get("class") or "").split():
+        if token.startswith("category-"):
+            slugs["category"].append(token[9:].lower())
+        elif token.startswith("tag-"):
+            slugs["post_tag"].append(token[4:].lower())
+    if not slugs["category"] and not slugs["post_tag"]:
+        return {}
+    names = _archive_link_names(page.root)
+    return {
+        taxonomy: [names[(taxonomy, s)] for s in found if (taxonomy, s) in names]
+        for taxonomy, found in slugs.items()
+    }
+
+
+_BASES = {"category": "category", "tag": "post_tag"}
+
+
+def _archive_link_names(root: etree._Element) -> dict[tuple[str, str], str]:
+    """{(taxonomy, slug as post_class writes it): link text} for category and tag archive links."""
+    out: dict[tuple[str, str], str] = {}
+    for a in root.iter("a"):
+        parts = [p for p in urlsplit(a.get("href") or "").path.split("/") if p]
+        for base, taxonomy in _BASES.items():
+            if base in parts[:-1]:
+                # sanitize_html_class() drops the % of a percent-encoded (non-Latin) slug.
+                key = (taxonomy, parts[-1].replace("%", "").lower())
+                if key not in out and (name := norm(text_of(a))):
+                    out[key] = name
+    return out

@@ -108,3 +108,21 @@ def test_page_kind_reads_wordpress_body_classes(body_class: str, head: str, kind
 def test_not_an_article() -> None:
     assert not_an_article(["page", "page-id-7"])
     assert not not_an_article(["single", "single-post", "postid-7"])
+
+
+def test_post_class_names_terms_a_theme_does_not_print() -> None:
+    """No term list on the page: the article's post_class() slugs, named by archive links."""
+    html = (PAGES / "wordpress-classic.html").read_text()
+    start = html.index('<div class="post-taxonomies">')
+    html = html[:start] + html[html.index("</div>", start) + 6 :]
+    # The footer's Categories widget (twentytwentyone's default widgets) names the category.
+    art = extract(html, "https://hub.test/x/")
+    assert (art.category, art.sources["category"]) == ("Culture", "post-class")
+    assert art.tags == []  # no link names the tag slugs
+    menu = (
+        '<ul class="menu"><li><a href="https://hub.test/tag/oil/">Oil</a></li>'
+        '<li><a href="https://hub.test/tag/health/">Health</a></li></ul>'
+    )
+    art = extract(html.replace("</footer>", menu + "</footer>", 1), "https://hub.test/x/")
+    # In post_class() order; the Persian tag's class is "tag-13" (its id): no name for it.
+    assert (art.tags, art.sources["tags"]) == (["Health", "Oil"], "post-class")
