@@ -8,6 +8,11 @@ master and nginx on free ports, pretty permalinks, core sitemaps and the REST AP
 `php` CLI) and returns the ground truth: what every post's fields are. `use_theme()` switches
 between the block theme (twentytwentythree) and the classic one (twentytwentyone);
 `set_features(sitemaps=False, rest=False)` writes a small mu-plugin that turns those off.
+A test module gets one with a fixture such as
+
+    @pytest.fixture(scope="module")
+    def site() -> Iterator[WordPress]:
+        yield from wordpress_site()
 
 Without the Debian packages the tests skip with the install command, except with CI=true,
 where .ci/run installs them and a missing package fails the test.
@@ -57,6 +62,8 @@ def require_wordpress() -> None:
         Path("/etc/wordpress"),
     ]
     missing = [str(p) for p in needed if not p.exists()]
+    if not missing and not os.access("/etc/wordpress", os.W_OK):
+        missing.append("write access to /etc/wordpress (Debian's per-site config; run as root)")
     if (
         not missing
         and subprocess.run(
@@ -72,8 +79,8 @@ def require_wordpress() -> None:
     if not missing:
         return
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"CI=true but {', '.join(missing)} missing (.ci/run installs them)")
-    pytest.skip(f"real WordPress not installed ({missing[0]} missing): {INSTALL}")
+        pytest.fail(f"CI=true but the real WordPress cannot run: {'; '.join(missing)} (.ci/run)")
+    pytest.skip(f"real WordPress cannot run (missing: {missing[0]}): {INSTALL}")
 
 
 def free_port() -> int:
