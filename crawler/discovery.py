@@ -19,6 +19,7 @@ from parsel import Selector
 from protego import Protego
 from scrapy.utils.gz import gunzip
 
+from crawler.extraction import wordpress
 from crawler.urls import looks_like_article, looks_like_listing
 
 ARTICLE_TYPES = frozenset(
@@ -150,6 +151,9 @@ def feed_links(selector: Selector) -> list[str]:
 
 def page_kind(selector: Selector, url: str) -> str:
     """'article' or 'listing', from structured data, WordPress body classes, then shape."""
+    body_classes = set((selector.xpath("//body/@class").get() or "").split())
+    if wordpress.not_an_article(body_classes):  # pages and attachments, even if og:type says
+        return "listing"
     for blob in selector.xpath('//script[@type="application/ld+json"]/text()').getall():
         types = _jsonld_types(blob)
         if types & ARTICLE_TYPES:
@@ -157,7 +161,6 @@ def page_kind(selector: Selector, url: str) -> str:
     og_type = (selector.xpath('//meta[@property="og:type"]/@content').get() or "").lower()
     if og_type == "article":
         return "article"
-    body_classes = set((selector.xpath("//body/@class").get() or "").split())
     if body_classes & LISTING_BODY_CLASSES:
         return "listing"
     if body_classes & ARTICLE_BODY_CLASSES or any(c.startswith("postid-") for c in body_classes):
