@@ -1,8 +1,11 @@
 """The hub spider: finds a news hub's articles the ways hubs expose them, and extracts them.
 
 Discovery starts from the home page, robots.txt `Sitemap:` lines, configured sitemaps and
-feeds, and the feeds the home page announces; category, tag and paginated listing pages are
-followed within limits. Whether a page is an article is decided from the page itself.
+feeds, the WordPress REST API and the feeds the home page announces; category, tag and
+paginated listing pages are followed within limits. Whether a page is an article is decided
+from the page itself. What a sitemap or the REST API said about a URL (its raw `lastmod`, the
+post id and `modified_gmt`) rides on the request's meta, and reaches the article's response
+whichever discovery source's request was the one sent.
 
 Links are not checked here for being on site or already requested: the repeated-links spider
 middleware (crawler.middlewares.repeats) drops a URL already sent on, Scrapy's off-site filter
@@ -24,11 +27,14 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Response, TextResponse
 
+from crawler import wp_rest
 from crawler.config import Source, adhoc_source
 from crawler.discovery import feed_links, page_kind, parse_feed, parse_sitemap, robots_sitemaps
 from crawler.extraction import SiteRules, extract
 from crawler.items import ArticleItem
 from crawler.middlewares.repeats import RepeatedLinksMiddleware
+from crawler.recrawl_policy import NEXT_PAGE, POST_ID, SOURCE_LASTMOD, SOURCE_MODIFIED
+from crawler.sitemaps import parse_w3c_date
 from crawler.urls import clean_url, is_denied, looks_like_article, page_number
 
 if TYPE_CHECKING:
@@ -50,6 +56,9 @@ class HubSpider(scrapy.Spider):
     max_listing_pages: int
     tracking_params: list[str]
     obey_robots: bool
+    discover_sitemaps: bool
+    discover_feeds: bool
+    discover_rest_api: bool
 
     def __init__(self, source: Source | None = None, home: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
@@ -64,6 +73,8 @@ class HubSpider(scrapy.Spider):
         self.articles_seen = 0
         self.seed_error: str | None = None
         self.repeats: RepeatedLinksMiddleware | None = None
+        # URL -> what discovery said about it (POST_ID, SOURCE_MODIFIED, SOURCE_LASTMOD).
+        self.hints: dict[str, dict[str, str]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -73,6 +84,9 @@ class HubSpider(scrapy.Spider):
         spider.max_listing_pages = settings.getint("HUB_MAX_LISTING_PAGES")
         spider.tracking_params = settings.getlist("HUB_TRACKING_PARAMS")
         spider.obey_robots = settings.getbool("ROBOTSTXT_OBEY")
+        spider.discover_sitemaps = settings.getbool("HUB_DISCOVER_SITEMAPS")
+        spider.discover_feeds = settings.getbool("HUB_DISCOVER_FEEDS")
+        spider.discover_rest_api = settings.getbool("HUB_DISCOVER_REST_API")
         crawler.signals.connect(spider.robots_received, signal=signals.response_received)
         crawler.signals.connect(spider.find_repeats, signal=signals.spider_opened)
         return spider
@@ -87,7 +101,9 @@ class HubSpider(scrapy.Spider):
         yield scrapy.Request(
             home, callback=self.parse_page, errback=self.seed_failed, meta={"hops": ""}
         )
-        if not self.obey_robots:  # else RobotsTxtMiddleware fetches it: see robots_received
+        if (
+            not self.obey_robots and self.discover_sitemaps
+        ):  # else RobotsTxtMiddleware fetches it: see robots_received
             yield self._request(urljoin(home, "/robots.txt"), self.parse_robots, "P")
         for url in self.source.sitemaps:
             yield self._request(url, self.parse_sitemap, "", DISCOVERY_PRIORITY)
@@ -119,6 +135,8 @@ class HubSpider(scrapy.Spider):
         return ()
 
     def parse_robots(self, response: Response) -> Iterable[scrapy.Request]:
+        if not self.discover_sitemaps:
+            return
         sitemaps = robots_sitemaps(response.body) if response.status == 200 else []
         if not sitemaps and not self.source.sitemaps:
             sitemaps = [urljoin(response.url, "/sitemap.xml")]
@@ -130,15 +148,53 @@ class HubSpider(scrapy.Spider):
             if entry.is_sitemap:
                 yield self._request(entry.url, self.parse_sitemap, response, DISCOVERY_PRIORITY)
             else:
-                yield self._follow(entry.url, response, lastmod=entry.lastmod)
+                hints = {SOURCE_LASTMOD: entry.lastmod_raw} if entry.lastmod_raw else {}
+                yield self._follow(entry.url, response, lastmod=entry.lastmod, hints=hints)
 
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request | None]:
         for entry in parse_feed(response.body):
             yield self._follow(entry.url, response, lastmod=entry.lastmod)
 
+    def parse_rest(self, response: Response) -> Iterable[scrapy.Request | None]:
+        """One page of the REST posts listing; silent when the API is off (401/403/404)."""
+        if response.status != 200:
+            logger.debug("REST API not available (%s): %s", response.status, response.url)
+            return
+        self.crawler.stats.inc_value("newshub/discovery/rest_pages")
+        for post in wp_rest.parse_posts(response.body):
+            hints = {POST_ID: post.id}
+            if post.modified_gmt:
+                hints[SOURCE_MODIFIED] = post.modified_gmt
+            lastmod = parse_w3c_date(post.modified_gmt + "Z") if post.modified_gmt else None
+            yield self._follow(post.link, response, lastmod=lastmod, hints=hints)
+        page = response.meta.get("rest_page", 1)
+        if page < wp_rest.total_pages(response.headers.get(b"X-WP-TotalPages")):
+            # The incremental middleware holds it back once this page showed an unchanged post.
+            yield self._rest_request(response.meta["rest_root"], page + 1, response)
+
+    def rest_failed(self, failure: Failure) -> None:
+        """robots.txt forbids the API, or the request failed: the other sources remain."""
+        logger.debug("REST API skipped: %s", failure.getErrorMessage())
+
+    def _rest_request(self, root: str, page: int, referrer: Response) -> scrapy.Request:
+        request = self._request(
+            wp_rest.posts_url(root, page), self.parse_rest, referrer, DISCOVERY_PRIORITY
+        )
+        request.errback = self.rest_failed
+        request.headers[b"Accept"] = b"application/json"
+        request.meta.update(
+            rest_root=root, rest_page=page, handle_httpstatus_list=[400, 401, 403, 404, 410]
+        )
+        if page > 1:
+            request.meta[NEXT_PAGE] = True
+        return request
+
     async def parse_page(self, response: Response) -> AsyncIterator[Any]:
         if not isinstance(response, TextResponse) or response.status != 200:
             return
+        asked = (response.meta.get("redirect_urls") or [response.url])[0]
+        for key, value in self.hints.get(asked, {}).items():
+            response.meta.setdefault(key, value)  # another source's request was the one sent
         kind = page_kind(response.selector, response.url)
         self.crawler.stats.inc_value(f"newshub/pages/{kind}")
         if kind == "article":
@@ -148,8 +204,15 @@ class HubSpider(scrapy.Spider):
                 if self.max_articles and self.articles_seen >= self.max_articles:
                     raise CloseSpider("max_articles")
         if response.meta.get("hops", "") == "":
-            for url in feed_links(response.selector):
-                yield self._request(response.urljoin(url), self.parse_feed, response)
+            if self.discover_rest_api:
+                root = wp_rest.api_root(
+                    response.selector, response.headers.getlist(b"Link"), response.url
+                )
+                if root:
+                    yield self._rest_request(root, 1, response)
+            if self.discover_feeds:
+                for url in feed_links(response.selector):
+                    yield self._request(response.urljoin(url), self.parse_feed, response)
         for href in response.xpath("//a/@href").getall():
             request = self._follow(response.urljoin(href), response)
             if request is not None:
@@ -182,7 +245,12 @@ class HubSpider(scrapy.Spider):
         )
 
     def _follow(
-        self, url: str, referrer: Response, *, lastmod: datetime | None = None
+        self,
+        url: str,
+        referrer: Response,
+        *,
+        lastmod: datetime | None = None,
+        hints: dict[str, str] | None = None,
     ) -> scrapy.Request | None:
         """A request for a page worth fetching, or None."""
         if self.max_articles and self.articles_seen >= self.max_articles:
@@ -190,6 +258,8 @@ class HubSpider(scrapy.Spider):
         if is_denied(url):
             return None
         url = clean_url(url, self.tracking_params)
+        if hints:
+            self.hints.setdefault(url, {}).update(hints)
         if self.repeats is not None and self.repeats.passed_before(url):
             return None
         if self.max_listing_pages and page_number(url) > self.max_listing_pages:
@@ -199,6 +269,8 @@ class HubSpider(scrapy.Spider):
         request = self._request(url, self.parse_page, referrer, priority)
         if lastmod is not None:
             request.meta["lastmod"] = lastmod
+        if hints:
+            request.meta.update(hints)
         return request
 
     def _request(

@@ -159,6 +159,9 @@ class ArticleRow(Base):
     # Validators of the page as last fetched, sent back so a recrawl can get a 304.
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(String(64))
+    # The source's own change signals as last seen, raw: REST `modified_gmt`, sitemap lastmod.
+    source_modified: Mapped[str | None] = mapped_column(Text)
+    source_lastmod: Mapped[str | None] = mapped_column(Text)
 
 
 class ArticleVersion(Base):
