@@ -29,6 +29,7 @@ DISCOVERY_SETTINGS = {
     "sitemaps": "HUB_DISCOVER_SITEMAPS",
     "feeds": "HUB_DISCOVER_FEEDS",
     "rest_api": "HUB_DISCOVER_REST_API",
+    "listings": "HUB_DISCOVER_LISTINGS",
 }
 
 

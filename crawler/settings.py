@@ -185,8 +185,11 @@ HUB_MAX_LISTING_PAGES = 50
 HUB_DISCOVER_SITEMAPS = True
 # ...the WordPress REST API the home page announces (/wp-json/wp/v2/posts, by modified date)...
 HUB_DISCOVER_REST_API = True
-# ...and the RSS/Atom feeds the home page announces.
+# ...the RSS/Atom feeds the home page announces...
 HUB_DISCOVER_FEEDS = True
+# ...and listings: links on fetched pages to category, tag, author and paginated archives
+# (off: only links that look like article URLs are followed from pages).
+HUB_DISCOVER_LISTINGS = True
 # Tracking parameters to strip beyond the built-in list (utm_*, fbclid, gclid, ...: crawler.urls).
 HUB_TRACKING_PARAMS: list[str] = []
 

@@ -39,3 +39,13 @@ def test_a_capped_run_finishes_and_names_its_caps() -> None:
         Source("hub", "http://hub.test/"), 8, {**stats, "finish_reason": "x"}, None, 1
     )
     assert failed.status == "failed"
+
+
+def test_discovery_switches_per_source(tmp_path: Path) -> None:
+    plain = settings_for(Source("hub", "http://hub.test/"), tmp_path)
+    assert plain.getbool("HUB_DISCOVER_REST_API") and plain.getbool("HUB_DISCOVER_SITEMAPS")
+    off = Source("hub", "http://hub.test/", discovery={"rest_api": False, "feeds": False})
+    settings = settings_for(off, tmp_path)
+    assert not settings.getbool("HUB_DISCOVER_REST_API")
+    assert not settings.getbool("HUB_DISCOVER_FEEDS")
+    assert settings.getbool("HUB_DISCOVER_LISTINGS")

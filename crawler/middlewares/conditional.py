@@ -106,7 +106,9 @@ class ConditionalRequestMiddleware:
 
     async def spider_closed(self, spider: Spider) -> None:
         source_id = self.source_id or self.state.known.source_id
-        signals = [(url, *values) for url, values in self.state.signals.items()]
+        # The spider's (HubSpider.learned: articles extracted), then this run's 304s.
+        learned = {**getattr(spider, "learned", {}), **self.state.signals}
+        signals = [(url, *values) for url, values in learned.items()]
         if source_id is None or not (self.validators or self.not_modified or signals):
             return
         validators, self.validators = self.validators, []

@@ -118,7 +118,6 @@ class IncrementalMiddleware:
         async for entry in result:
             if isinstance(entry, ArticleItem):
                 page.article = True
-                self.state.learn(entry.article.url, response.meta)
             elif isinstance(entry, Request) and not entry.meta.get("requisite"):
                 if not self._wanted(entry, page, now):
                     continue

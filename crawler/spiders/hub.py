@@ -59,6 +59,7 @@ class HubSpider(scrapy.Spider):
     discover_sitemaps: bool
     discover_feeds: bool
     discover_rest_api: bool
+    discover_listings: bool
 
     def __init__(self, source: Source | None = None, home: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
@@ -75,6 +76,11 @@ class HubSpider(scrapy.Spider):
         self.repeats: RepeatedLinksMiddleware | None = None
         # URL -> what discovery said about it (POST_ID, SOURCE_MODIFIED, SOURCE_LASTMOD).
         self.hints: dict[str, dict[str, str]] = {}
+        # Requested URL -> the extracted article's URL; that URL -> (source_modified,
+        # source_lastmod) as last heard of, even from a listing that came after the fetch.
+        # The conditional middleware writes `learned` back at close (crawler.recrawl_policy).
+        self.extracted: dict[str, str] = {}
+        self.learned: dict[str, tuple[str | None, str | None]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -87,6 +93,7 @@ class HubSpider(scrapy.Spider):
         spider.discover_sitemaps = settings.getbool("HUB_DISCOVER_SITEMAPS")
         spider.discover_feeds = settings.getbool("HUB_DISCOVER_FEEDS")
         spider.discover_rest_api = settings.getbool("HUB_DISCOVER_REST_API")
+        spider.discover_listings = settings.getbool("HUB_DISCOVER_LISTINGS")
         crawler.signals.connect(spider.robots_received, signal=signals.response_received)
         crawler.signals.connect(spider.find_repeats, signal=signals.spider_opened)
         return spider
@@ -214,7 +221,10 @@ class HubSpider(scrapy.Spider):
                 for url in feed_links(response.selector):
                     yield self._request(response.urljoin(url), self.parse_feed, response)
         for href in response.xpath("//a/@href").getall():
-            request = self._follow(response.urljoin(href), response)
+            url = response.urljoin(href)
+            if not self.discover_listings and not looks_like_article(url):
+                continue
+            request = self._follow(url, response)
             if request is not None:
                 yield request
 
@@ -237,6 +247,9 @@ class HubSpider(scrapy.Spider):
                 "partial extraction of %s: %s", response.url, "; ".join(article.problems)
             )
             self.crawler.stats.inc_value("newshub/extraction_problems")
+        asked = (response.meta.get("redirect_urls") or [response.url])[0]
+        self.extracted[asked] = article.url  # hints heard of during extraction count too
+        self._learn(article.url, {**response.meta, **self.hints.get(asked, {})})
         return ArticleItem(
             source=self.source.name,
             article=article,
@@ -260,6 +273,8 @@ class HubSpider(scrapy.Spider):
         url = clean_url(url, self.tracking_params)
         if hints:
             self.hints.setdefault(url, {}).update(hints)
+            if url in self.extracted:
+                self._learn(self.extracted[url], self.hints[url])
         if self.repeats is not None and self.repeats.passed_before(url):
             return None
         if self.max_listing_pages and page_number(url) > self.max_listing_pages:
@@ -272,6 +287,11 @@ class HubSpider(scrapy.Spider):
         if hints:
             request.meta.update(hints)
         return request
+
+    def _learn(self, url: str, meta: Any) -> None:
+        modified, lastmod = meta.get(SOURCE_MODIFIED), meta.get(SOURCE_LASTMOD)
+        if modified or lastmod:
+            self.learned[url] = (modified, lastmod)
 
     def _request(
         self, url: str, callback: Any, referrer: Response | str, priority: int = 0
