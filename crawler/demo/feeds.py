@@ -162,30 +162,32 @@ def post_sitemap(arts: list[DemoArticle], base: str, dates: str = "modified") ->
 
 
 def category_sitemap(hub: DemoHub, base: str) -> str:
+    """Yoast's category sitemap: one sitemap_url() per term, no images."""
     rows = []
     for slug in hub.categories:
         arts = hub.listing("category", slug)
-        mod = f"<lastmod>{iso_utc(max(map(lastmod, arts)))}</lastmod>" if arts else ""
-        rows.append(f"<url><loc>{base}/category/{slug}/</loc>{mod}</url>")
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{SITEMAP_NS}">\n'
-        + "\n".join(rows)
-        + "\n</urlset>\n"
-    )
+        mod = f"\t\t<lastmod>{iso_utc(max(map(lastmod, arts)))}</lastmod>\n" if arts else ""
+        rows.append(f"\t<url>\n\t\t<loc>{base}/category/{slug}/</loc>\n{mod}\t</url>\n")
+    return _yoast(base, YOAST_URLSET + "".join(rows) + "</urlset>")
 
 
 def news_sitemap(hub: DemoHub, base: str) -> str:
-    """Google News sitemap: the latest NEWS_SITEMAP_SIZE articles, dates in the site's zone."""
+    """Google News sitemap, the latest NEWS_SITEMAP_SIZE articles, dates in the site's zone.
+
+    All in One SEO's news template (``app/Common/Views/sitemap/xml/news.php``, GPL-3.0-or-later:
+    tab-indented, every value through ``escapeAndEcho()``, i.e. in CDATA)."""
     rows = [
-        f"<url><loc>{x(base + a.path)}</loc><news:news><news:publication><news:name>"
-        f"{x(hub.site_name)}</news:name><news:language>{a.language}</news:language>"
-        f"</news:publication><news:publication_date>{iso_local(a.published_at)}"
-        f"</news:publication_date><news:title>{x(a.title)}</news:title></news:news></url>"
+        f"\t<url>\n\t\t<loc><![CDATA[{x(base + a.path)}]]></loc>\n\t\t<news:news>\n"
+        f"\t\t\t<news:publication>\n\t\t\t\t<news:name><![CDATA[{x(hub.site_name)}]]></news:name>\n"
+        f"\t\t\t\t<news:language><![CDATA[{a.language}]]></news:language>\n"
+        f"\t\t\t</news:publication>\n\t\t\t<news:publication_date><![CDATA["
+        f"{iso_local(a.published_at)}]]></news:publication_date>\n"
+        f"\t\t\t<news:title><![CDATA[{x(a.title)}]]></news:title>\n\t\t</news:news>\n\t</url>\n"
         for a in hub.latest[:NEWS_SITEMAP_SIZE]
     ]
     return (
-        f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{SITEMAP_NS}" '
-        f'xmlns:news="{NEWS_NS}">\n' + "\n".join(rows) + "\n</urlset>\n"
+        '<?xml version="1.0" encoding="UTF-8"?>\r\n'
+        f'<urlset xmlns="{SITEMAP_NS}" xmlns:news="{NEWS_NS}">\n' + "".join(rows) + "</urlset>\n"
     )
 
 

@@ -66,3 +66,15 @@ def test_sitemap_only_hub() -> None:
     assert all(e.lastmod_raw for e in sitemap)
     bare = DemoHub(10, seed=3, sitemap_lastmod="none")
     assert not any(e.lastmod_raw for e in parse_sitemap(get(bare, "/post-sitemap.xml").body))
+
+
+def test_demo_sitemaps_parse_as_their_plugins_markup() -> None:
+    hub = DemoHub(60, seed=3)
+    news = list(parse_sitemap(get(hub, "/news-sitemap.xml").body))
+    assert [e.url for e in news] == [BASE + a.path for a in hub.latest[:50]]
+    assert news[0].news["title"] == hub.latest[0].title
+    assert news[0].lastmod == hub.latest[0].published_at
+    index = list(parse_sitemap(get(hub, "/sitemap_index.xml").body))
+    assert all(e.is_sitemap for e in index) and len(index) == 3
+    categories = list(parse_sitemap(get(hub, "/category-sitemap.xml").body))
+    assert len(categories) == len(hub.categories)
