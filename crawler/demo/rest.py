@@ -12,7 +12,9 @@ WordPress without pretty permalinks.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
@@ -57,6 +59,18 @@ def announce(hub: DemoHub, base: str) -> tuple[str, str]:
     """The `<link>` tag and the `Link` header every front-end page carries."""
     root = root_url(hub, base)
     return f'<link rel="{API_REL}" href="{root}" />\n', f'<{root}>; rel="{API_REL}"'
+
+
+def announcing(hub: DemoHub, build: Callable[[str], DemoResponse]) -> Callable[[str], DemoResponse]:
+    """`build`, with the `Link` header WordPress sends on every HTML page."""
+
+    def announced(base: str) -> DemoResponse:
+        resp = build(base)
+        if not (resp.header("Content-Type") or "").startswith("text/html"):
+            return resp
+        return dataclasses.replace(resp, headers=[*resp.headers, ("Link", announce(hub, base)[1])])
+
+    return announced
 
 
 def render(hub: DemoHub, base: str, route: str, q: dict[str, list[str]]) -> DemoResponse:

@@ -222,7 +222,7 @@ class DemoHub:
         path = unquote(path) or "/"
         key, build = self._route(path, parse_qs(query))
         if self.rest_api:
-            build = self._announcing(build)
+            build = rest.announcing(self, build)
         if key is None:
             return finish(build(base), accept_gzip)
         cache_key = (base, key, accept_gzip)
@@ -233,19 +233,6 @@ class DemoHub:
                 raw = self._cache[(base, key)] = build(base)
             resp = self._cache[cache_key] = finish(raw, accept_gzip)
         return resp
-
-    def _announcing(self, build):
-        """WordPress sends every HTML page a `Link` header to its REST API."""
-
-        def announced(base: str) -> DemoResponse:
-            resp = build(base)
-            if not (resp.header("Content-Type") or "").startswith("text/html"):
-                return resp
-            return dataclasses.replace(
-                resp, headers=[*resp.headers, ("Link", rest.announce(self, base)[1])]
-            )
-
-        return announced
 
     def _route(self, path: str, q: dict[str, list[str]]):
         """(cache key or None, builder(base_url) -> DemoResponse) for a path and query."""
