@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
+from warcio.archiveiterator import ArchiveIterator
 
 from crawler.demo.server import DemoServer
 from crawler.demo.site import DemoHub
@@ -61,6 +62,18 @@ def _stat(data: Path, name: str) -> str:
     log = max((data / "logs").glob("*.log"), key=lambda p: p.stat().st_mtime)
     match = re.search(rf"'{re.escape(name)}': (\d+)", log.read_text())
     return match[1] if match else "0"
+
+
+def rest_records(data: Path) -> list[str]:
+    """Target URIs of the WARC response records of REST listing pages."""
+    found = []
+    for path in sorted((data / "warcs").glob("*.warc.gz")):
+        with path.open("rb") as stream:
+            for record in ArchiveIterator(stream):
+                target = record.rec_headers.get_header("WARC-Target-URI") or ""
+                if record.rec_type == "response" and "/wp-json/wp/v2/posts" in target:
+                    found.append(target)
+    return found
 
 
 def kinds(server: DemoServer, hub: DemoHub) -> Counter[str]:
@@ -154,6 +167,8 @@ def test_rest_recrawl_fetches_exactly_the_changed_posts(
     expected = REST_RECRAWL_DISCOVERY_LISTINGS if listings else REST_RECRAWL_DISCOVERY
     assert second["page"] == expected, dict(second)
     assert second["requisite"] == 0
+    # The REST listing is archived like every response.
+    assert len(rest_records(tmp_path)) == 3, rest_records(tmp_path)  # 2 + 1 listing pages
     rows = article_rows(database_url)
     for article in later.articles:
         row = rows[base + article.path]
