@@ -18,11 +18,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from scrapy.settings import BaseSettings
+
 from pipelines.db.known_articles import Known, KnownArticle
 
-# request.meta keys discovery sets: the WordPress post id and `modified_gmt` the REST API gave
-# (str, exactly as sent), the raw sitemap `<lastmod>`, and "a later page of a REST listing".
-POST_ID = "newshub_post_id"
+# request.meta keys discovery sets (besides crawler.identity.POST_ID_META, the post id): the
+# `modified_gmt` the REST API gave (str, exactly as sent), the raw sitemap `<lastmod>`, and
+# "a later page of a REST listing".
 SOURCE_MODIFIED = "newshub_source_modified"
 SOURCE_LASTMOD = "newshub_source_lastmod"
 NEXT_PAGE = "newshub_next_page"
@@ -39,6 +41,14 @@ class RecrawlPolicy:
     recheck_days: float
     recheck_interval: float
     recheck_old_days: float
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> RecrawlPolicy:
+        return cls(
+            recheck_days=settings.getfloat("INCREMENTAL_RECHECK_DAYS"),
+            recheck_interval=settings.getfloat("INCREMENTAL_RECHECK_INTERVAL"),
+            recheck_old_days=settings.getfloat("INCREMENTAL_RECHECK_OLD_DAYS"),
+        )
 
     def reason(
         self,

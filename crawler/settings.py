@@ -138,6 +138,11 @@ INCREMENTAL_RECHECK_INTERVAL = 3600
 INCREMENTAL_RECHECK_OLD_DAYS = 30
 # Don't follow a listing past a page whose articles are all archived and unchanged.
 INCREMENTAL_STOP_PAGINATION = True
+# When the run runs out of links, recheck archived articles no page linked to (deleted ones
+# drop out of sitemaps and listings) if the recheck schedule above says they are due.
+INCREMENTAL_RECHECK_UNLINKED = True
+# Mark archived articles that answer 404/410 or redirect home as removed (middlewares.removals).
+REMOVALS_ENABLED = True
 
 # --- Scheduler daemon (crawler.scheduling; not Scrapy settings, read by `newshub schedule`) ---
 # Seconds a run may start late (daemon down or busy) and still run; coalesced to one run.

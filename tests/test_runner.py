@@ -49,3 +49,12 @@ def test_discovery_switches_per_source(tmp_path: Path) -> None:
     assert not settings.getbool("HUB_DISCOVER_REST_API")
     assert not settings.getbool("HUB_DISCOVER_FEEDS")
     assert settings.getbool("HUB_DISCOVER_LISTINGS")
+
+
+def test_the_summary_names_moves_removals_and_returns() -> None:
+    stats = {"finish_reason": "finished", "downloader/response_count": 3}
+    quiet = summarize(Source("hub", "http://hub.test/"), 1, stats, None, 1.0).lines()
+    assert not any(line.startswith("identity") for line in quiet)
+    stats |= {"newshub/articles_moved": 5, "newshub/removals/removed": 1}
+    lines = summarize(Source("hub", "http://hub.test/"), 2, stats, None, 1.0).lines()
+    assert "identity      5 moved, 1 removed by the site, 0 back" in lines

@@ -31,11 +31,17 @@ def list_url(kind: str, slug: str, page: int) -> str:
 
 
 def head(
-    hub: DemoHub, base: str, title: str, *, extra: str = "", charset: str = '<meta charset="UTF-8">'
+    hub: DemoHub,
+    base: str,
+    title: str,
+    *,
+    extra: str = "",
+    charset: str = '<meta charset="UTF-8">',
+    lang: str = "en-US",
 ) -> str:
     """``<!DOCTYPE>`` through ``<body>``: charset, title, feed links and ``extra`` head tags."""
     return (
-        f'<!DOCTYPE html>\n<html lang="en-US">\n<head>\n{charset}\n'
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n{charset}\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{e(title)}</title>\n"
         f'<link rel="alternate" type="application/rss+xml" title="{e(hub.site_name)} &raquo; '

@@ -159,6 +159,15 @@ class DemoHub:
                 self._lists.setdefault(("tag", tslug), []).append(a)
         # (base_url, page key) -> built response; (base_url, page key, gzip) -> as sent.
         self._cache: dict[tuple, DemoResponse] = {}
+        # Later states (crawler.demo.changes): old path -> new path answered with a 301, and
+        # language editions (separate posts, reached only through hreflang) by their path.
+        self.redirects: dict[str, str] = {}
+        self.editions: dict[str, DemoArticle] = {}
+        self.alternates: dict[int, dict[str, str]] = {}
+
+    def exists(self, id: int) -> bool:
+        """Whether an article with this id is published (not removed)."""
+        return id in self._by_id
 
     def __len__(self) -> int:
         return len(self.articles)
@@ -246,9 +255,14 @@ class DemoHub:
             if "s" in q:
                 return None, lambda b: pages.search(self, b, q["s"][0])
             return ("list", "home", "", 1), lambda b: pages.listing(self, b, "home", "", 1)
+        if path in self.editions:
+            edition = self.editions[path]
+            return ("article", edition.id), lambda b: themes.article_page(self, edition, b)
         m = _ARTICLE.match(path)
         if m:
             art = self._by_path.get(path.rstrip("/") + "/")
+            if art is None and path in self.redirects:
+                return None, lambda b: redirect(b + self.redirects[path], 301)
             if art is None:
                 return None, lambda b: pages.not_found(self, b)
             if not path.endswith("/"):

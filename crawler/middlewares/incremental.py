@@ -84,11 +84,7 @@ class IncrementalMiddleware:
             raise NotConfigured("INCREMENTAL_ENABLED is off")
         if not settings.getbool("CONDITIONAL_ENABLED") or not settings.get("DB_URL"):
             raise NotConfigured("the conditional middleware loads what is archived; it is off")
-        policy = RecrawlPolicy(
-            recheck_days=settings.getfloat("INCREMENTAL_RECHECK_DAYS"),
-            recheck_interval=settings.getfloat("INCREMENTAL_RECHECK_INTERVAL"),
-            recheck_old_days=settings.getfloat("INCREMENTAL_RECHECK_OLD_DAYS"),
-        )
+        policy = RecrawlPolicy.from_settings(settings)
         middleware = cls(
             crawler, policy, stop_pagination=settings.getbool("INCREMENTAL_STOP_PAGINATION")
         )

@@ -31,9 +31,10 @@ from crawler import wp_rest
 from crawler.config import Source, adhoc_source
 from crawler.discovery import feed_links, page_kind, parse_feed, parse_sitemap, robots_sitemaps
 from crawler.extraction import SiteRules, extract
+from crawler.identity import POST_ID_META, editions, post_id
 from crawler.items import ArticleItem
 from crawler.middlewares.repeats import RepeatedLinksMiddleware
-from crawler.recrawl_policy import NEXT_PAGE, POST_ID, SOURCE_LASTMOD, SOURCE_MODIFIED
+from crawler.recrawl_policy import NEXT_PAGE, SOURCE_LASTMOD, SOURCE_MODIFIED
 from crawler.sitemaps import parse_w3c_date
 from crawler.urls import clean_url, is_denied, looks_like_article, page_number
 
@@ -74,7 +75,7 @@ class HubSpider(scrapy.Spider):
         self.articles_seen = 0
         self.seed_error: str | None = None
         self.repeats: RepeatedLinksMiddleware | None = None
-        # URL -> what discovery said about it (POST_ID, SOURCE_MODIFIED, SOURCE_LASTMOD).
+        # URL -> what discovery said about it (POST_ID_META, SOURCE_MODIFIED, SOURCE_LASTMOD).
         self.hints: dict[str, dict[str, str]] = {}
         # Requested URL -> the extracted article's URL; that URL -> (source_modified,
         # source_lastmod) as last heard of, even from a listing that came after the fetch.
@@ -169,7 +170,7 @@ class HubSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value("newshub/discovery/rest_pages")
         for post in wp_rest.parse_posts(response.body):
-            hints = {POST_ID: post.id}
+            hints = {POST_ID_META: post.id}
             if post.modified_gmt:
                 hints[SOURCE_MODIFIED] = post.modified_gmt
             lastmod = parse_w3c_date(post.modified_gmt + "Z") if post.modified_gmt else None
@@ -210,6 +211,9 @@ class HubSpider(scrapy.Spider):
                 yield item
                 if self.max_articles and self.articles_seen >= self.max_articles:
                     raise CloseSpider("max_articles")
+                for url in item.editions.values():  # every language edition is archived
+                    if (request := self._follow(url, response)) is not None:
+                        yield request
         if response.meta.get("hops", "") == "":
             if self.discover_rest_api:
                 root = wp_rest.api_root(
@@ -248,13 +252,27 @@ class HubSpider(scrapy.Spider):
             )
             self.crawler.stats.inc_value("newshub/extraction_problems")
         asked = (response.meta.get("redirect_urls") or [response.url])[0]
-        self.extracted[asked] = article.url  # hints heard of during extraction count too
-        self._learn(article.url, {**response.meta, **self.hints.get(asked, {})})
+        heard = {**response.meta, **self.hints.get(asked, {})}  # hints heard of meanwhile count
+        self.extracted[asked] = article.url
+        self._learn(article.url, heard)
+        link = b", ".join(response.headers.getlist(b"Link")).decode("latin-1")
+        found, how = post_id(response.selector, {"link": link}, heard.get(POST_ID_META))
+        if how is not None:
+            self.crawler.stats.inc_value(f"newshub/identity/post_id/{how}")
         return ArticleItem(
             source=self.source.name,
             article=article,
             fetched_at=datetime.now(UTC),
             warc_record_id=response.meta.get("warc_record_id"),
+            post_id=found,
+            editions={
+                lang: clean_url(url, self.tracking_params)
+                for lang, url in editions(response.selector, response.url).items()
+            },
+            redirected_from=[
+                clean_url(url, self.tracking_params)
+                for url in response.meta.get("redirect_urls", ())
+            ],
         )
 
     def _follow(

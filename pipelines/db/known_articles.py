@@ -30,6 +30,8 @@ class KnownArticle:
     # The source's own change signals as last seen (REST modified_gmt, sitemap lastmod), raw.
     source_modified: str | None = None
     source_lastmod: str | None = None
+    # When the site was first seen to have removed it (pipelines.db.removals), if it did.
+    removed_at: datetime | None = None
 
 
 @dataclasses.dataclass
@@ -61,6 +63,7 @@ def load_known(engine: Engine, source_id: int | None, source_name: str) -> Known
                 table.c.last_modified,
                 table.c.source_modified,
                 table.c.source_lastmod,
+                table.c.removed_at,
             ).where(table.c.source_id == source_id)
         )
         articles = {row.url: KnownArticle(*row[1:]) for row in rows}

@@ -26,7 +26,7 @@ UNMANAGED_TABLE_PREFIXES = ("apscheduler_", "articles_fts")
 # PostgreSQL's full-text column and its index (migration 0002): no SQLite counterpart, so the
 # models leave them out and the drift check skips them.
 UNMANAGED_COLUMNS = {("articles", "search_vector")}
-UNMANAGED_INDEXES = {"ix_articles_search_vector"}
+UNMANAGED_INDEXES = {"ix_articles_search_vector", "ix_articles_sample_bucket"}
 
 
 def include_object(

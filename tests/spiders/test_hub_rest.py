@@ -10,7 +10,8 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.recrawl_policy import NEXT_PAGE, POST_ID, SOURCE_MODIFIED
+from crawler.identity import POST_ID_META as POST_ID
+from crawler.recrawl_policy import NEXT_PAGE, SOURCE_MODIFIED
 from crawler.spiders.hub import HubSpider
 from tests.newshub_crawler import newshub_crawler
 

@@ -152,6 +152,8 @@ def search_api(request: Request, params: Params) -> dict[str, Any]:
         "query": params.as_dict(),
         "sort": results.sort,
         "total": results.facets.total,
+        # False when `total` was estimated from a sample (PostgreSQL, very many matches).
+        "total_exact": results.facets.total_exact,
         "page": params.page,
         "pages": results.pages,
         "hits": [
@@ -166,4 +168,6 @@ def search_api(request: Request, params: Params) -> dict[str, Any]:
             name: [{"value": value, "count": count} for value, count in pairs]
             for name, pairs in results.facets.counts.items()
         },
+        # True when the facet counts were estimated from a sample of the matches.
+        "facets_approximate": results.facets.approximate,
     }

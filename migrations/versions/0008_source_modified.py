@@ -5,8 +5,8 @@ seen, `articles.source_lastmod` its sitemap `<lastmod>` text, both raw: a recraw
 difference as a change, whatever the site's clock or timezone says. Plain ADD/DROP COLUMN (no
 batch table copy), so the SQLite full-text triggers of 0002 stay.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-02 04:30:00.000000
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | Sequence[str] | None = "0005"
+revision: str = "0008"
+down_revision: str | Sequence[str] | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
