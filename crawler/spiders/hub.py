@@ -34,8 +34,8 @@ from crawler.extraction import SiteRules, extract
 from crawler.identity import POST_ID_META, editions, post_id
 from crawler.items import ArticleItem
 from crawler.middlewares.repeats import RepeatedLinksMiddleware
-from crawler.recrawl_policy import NEXT_PAGE, SOURCE_LASTMOD, SOURCE_MODIFIED
-from crawler.sitemaps import parse_w3c_date
+from crawler.recrawl_policy import SOURCE_LASTMOD, SOURCE_MODIFIED
+from crawler.spiders.rest_listing import RestListing
 from crawler.urls import clean_url, is_denied, looks_like_article, page_number
 
 if TYPE_CHECKING:
@@ -51,8 +51,9 @@ ARTICLE_PRIORITY = 10
 DISCOVERY_PRIORITY = 20
 
 
-class HubSpider(scrapy.Spider):
+class HubSpider(RestListing, scrapy.Spider):
     name = "hub"
+    rest_priority = DISCOVERY_PRIORITY
     # Set from the settings by from_crawler (HUB_MAX_LISTING_PAGES, HUB_TRACKING_PARAMS, ...).
     max_listing_pages: int
     tracking_params: list[str]
@@ -162,40 +163,6 @@ class HubSpider(scrapy.Spider):
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request | None]:
         for entry in parse_feed(response.body):
             yield self._follow(entry.url, response, lastmod=entry.lastmod)
-
-    def parse_rest(self, response: Response) -> Iterable[scrapy.Request | None]:
-        """One page of the REST posts listing; silent when the API is off (401/403/404)."""
-        if response.status != 200:
-            logger.debug("REST API not available (%s): %s", response.status, response.url)
-            return
-        self.crawler.stats.inc_value("newshub/discovery/rest_pages")
-        for post in wp_rest.parse_posts(response.body):
-            hints = {POST_ID_META: post.id}
-            if post.modified_gmt:
-                hints[SOURCE_MODIFIED] = post.modified_gmt
-            lastmod = parse_w3c_date(post.modified_gmt + "Z") if post.modified_gmt else None
-            yield self._follow(post.link, response, lastmod=lastmod, hints=hints)
-        page = response.meta.get("rest_page", 1)
-        if page < wp_rest.total_pages(response.headers.get(b"X-WP-TotalPages")):
-            # The incremental middleware holds it back once this page showed an unchanged post.
-            yield self._rest_request(response.meta["rest_root"], page + 1, response)
-
-    def rest_failed(self, failure: Failure) -> None:
-        """robots.txt forbids the API, or the request failed: the other sources remain."""
-        logger.debug("REST API skipped: %s", failure.getErrorMessage())
-
-    def _rest_request(self, root: str, page: int, referrer: Response) -> scrapy.Request:
-        request = self._request(
-            wp_rest.posts_url(root, page), self.parse_rest, referrer, DISCOVERY_PRIORITY
-        )
-        request.errback = self.rest_failed
-        request.headers[b"Accept"] = b"application/json"
-        request.meta.update(
-            rest_root=root, rest_page=page, handle_httpstatus_list=[400, 401, 403, 404, 410]
-        )
-        if page > 1:
-            request.meta[NEXT_PAGE] = True
-        return request
 
     async def parse_page(self, response: Response) -> AsyncIterator[Any]:
         if not isinstance(response, TextResponse) or response.status != 200:
