@@ -17,7 +17,7 @@ from scrapy.settings import Settings
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler import settings as default_settings
-from crawler.config import Paths, Source
+from crawler.config import DISCOVERY_SETTINGS, Paths, Source
 from crawler.errors import NewshubError
 from crawler.locks import schema_lock, source_lock
 from crawler.log_format import json_log_handler, remove_log_handler
@@ -91,6 +91,8 @@ def build_settings(
         values["SCHEDULER"] = "crawler.frontier.RedisFrontier"
         values["FRONTIER_URL"] = paths.frontier_url
         values["FRONTIER_KEY"] = f"{paths.frontier_prefix}:{source.name}"
+    for key, enabled in source.discovery.items():
+        values[DISCOVERY_SETTINGS[key]] = enabled
     concurrency = options.concurrency or source.concurrency
     if concurrency:
         values["CONCURRENT_REQUESTS"] = max(concurrency, 1)

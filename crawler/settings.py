@@ -184,6 +184,17 @@ CLOSESPIDER_TIMEOUT = 6 * 3600
 HUB_MAX_ARTICLES = 0
 # Follow listing pagination up to this many pages per listing (0: no limit).
 HUB_MAX_LISTING_PAGES = 50
+# Discovery sources, in the order they are asked (a source's `discovery = { NAME = false }` in
+# newshub.toml switches one off; configured `sitemaps`/`feeds` are always read):
+# robots.txt `Sitemap:` lines and the sitemaps they name (else /sitemap.xml)...
+HUB_DISCOVER_SITEMAPS = True
+# ...the WordPress REST API the home page announces (/wp-json/wp/v2/posts, by modified date)...
+HUB_DISCOVER_REST_API = True
+# ...the RSS/Atom feeds the home page announces...
+HUB_DISCOVER_FEEDS = True
+# ...and listings: links on fetched pages to category, tag, author and paginated archives
+# (off: only links that look like article URLs are followed from pages).
+HUB_DISCOVER_LISTINGS = True
 # Tracking parameters to strip beyond the built-in list (utm_*, fbclid, gclid, ...: crawler.urls).
 HUB_TRACKING_PARAMS: list[str] = []
 

@@ -102,8 +102,20 @@ def crawl(
     show_default=True,
     help="A fixed port keeps article URLs stable across demo runs (0: any free port).",
 )
+@click.option(
+    "--rest-api",
+    type=click.Choice(["off", "pretty", "plain"]),
+    default="off",
+    show_default=True,
+    help="Serve a WordPress REST API (/wp-json/, or /?rest_route=/ for plain permalinks).",
+)
+@click.option(
+    "--sitemap-only", is_flag=True, help="Older articles reachable only through the sitemaps."
+)
 @pass_context
-def demo(obj: Context, articles: int, seed: int, port: int) -> None:
+def demo(
+    obj: Context, articles: int, seed: int, port: int, rest_api: str, sitemap_only: bool
+) -> None:
     """Serve the bundled demo hub on 127.0.0.1 and crawl it with the default settings."""
     from crawler.cli.serve import DEFAULT_URL, serve_command
     from crawler.config import adhoc_source
@@ -113,7 +125,13 @@ def demo(obj: Context, articles: int, seed: int, port: int) -> None:
     from pipelines.db.engine import safe_url
 
     paths = obj.paths()
-    server = DemoServer(DemoHub(articles=articles, seed=seed), port=port)
+    hub = DemoHub(
+        articles=articles,
+        seed=seed,
+        rest_api="" if rest_api == "off" else rest_api,
+        sitemap_only=sitemap_only,
+    )
+    server = DemoServer(hub, port=port)
     try:
         server.start()
     except OSError as exc:

@@ -27,6 +27,9 @@ class KnownArticle:
     last_seen: datetime
     etag: str | None = None
     last_modified: str | None = None
+    # The source's own change signals as last seen (REST modified_gmt, sitemap lastmod), raw.
+    source_modified: str | None = None
+    source_lastmod: str | None = None
     # When the site was first seen to have removed it (pipelines.db.removals), if it did.
     removed_at: datetime | None = None
 
@@ -58,6 +61,8 @@ def load_known(engine: Engine, source_id: int | None, source_name: str) -> Known
                 table.c.last_seen,
                 table.c.etag,
                 table.c.last_modified,
+                table.c.source_modified,
+                table.c.source_lastmod,
                 table.c.removed_at,
             ).where(table.c.source_id == source_id)
         )
@@ -78,8 +83,11 @@ def write_back(
     source_id: int,
     validators: Iterable[tuple[str, str | None, str | None]],
     not_modified: Iterable[tuple[str, datetime]],
+    signals: Iterable[tuple[str, str | None, str | None]] = (),
 ) -> None:
-    """Store (url, etag, last_modified) of fetched pages and bump last_seen after 304s.
+    """Store (url, etag, last_modified) of fetched pages, bump last_seen after 304s, and
+    record (url, source_modified, source_lastmod) the source gave for articles seen this run
+    (a None leaves the recorded value as it was).
 
     Only article rows are touched: validators of other pages match no row and cost nothing.
     """
@@ -87,6 +95,11 @@ def write_back(
     seen = bindparam("b_seen", type_=ArticleRow.__table__.c.last_seen.type)
     validator_rows = [{"b_url": u, "b_etag": e, "b_modified": m} for u, e, m in validators]
     seen_rows = [{"b_url": url, "b_seen": seen} for url, seen in not_modified]
+    signal_list = list(signals)
+    signal_rows = {
+        column: [{"b_url": row[0], "b_value": row[index]} for row in signal_list if row[index]]
+        for index, column in ((1, "source_modified"), (2, "source_lastmod"))
+    }
     with engine.begin() as connection:
         if validator_rows:
             connection.execute(
@@ -95,6 +108,11 @@ def write_back(
                 .values(etag=bindparam("b_etag"), last_modified=bindparam("b_modified")),
                 validator_rows,
             )
+        for column, rows in signal_rows.items():
+            if rows:
+                connection.execute(
+                    update(ArticleRow).where(key).values({column: bindparam("b_value")}), rows
+                )
         if seen_rows:
             connection.execute(
                 update(ArticleRow).where(key, ArticleRow.last_seen < seen).values(last_seen=seen),

@@ -161,6 +161,9 @@ class ArticleRow(Base):
     # Validators of the page as last fetched, sent back so a recrawl can get a 304.
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(String(64))
+    # The source's own change signals as last seen, raw: REST `modified_gmt`, sitemap lastmod.
+    source_modified: Mapped[str | None] = mapped_column(Text)
+    source_lastmod: Mapped[str | None] = mapped_column(Text)
     # The site's own id of the post (WordPress `?p=ID`): it survives slug and path changes.
     post_id: Mapped[str | None] = mapped_column(String(32))
     # When the site was first seen to have removed the article (404/410, a redirect home).
