@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import os
 from dataclasses import asdict
@@ -66,21 +68,36 @@ def schedule() -> None:
     type=click.FloatRange(min=0),
     help="Seconds running crawls get to finish after SIGTERM (default 60).",
 )
+@click.option(
+    "--max-concurrent-crawls",
+    "max_crawls",
+    type=click.IntRange(min=1),
+    envvar="NEWSHUB_MAX_CONCURRENT_CRAWLS",
+    help="Crawls run at once; due ones beyond it wait, most overdue first "
+    "(default from the host's cores and memory).",
+)
 @log_format_option
 @pass_context
-def schedule_run(obj: Context, stop_grace: float | None, log_format: str) -> None:
-    """Run the scheduler in the foreground until SIGTERM or Ctrl-C (for systemd)."""
+def schedule_run(
+    obj: Context, stop_grace: float | None, max_crawls: int | None, log_format: str
+) -> None:
+    """Run the scheduler in the foreground until SIGTERM or Ctrl-C (for systemd).
+
+    With NEWSHUB_BROKER_URL set, due crawls are enqueued for `newshub worker` processes
+    instead of running here.
+    """
     import dataclasses
 
     from crawler.locks import schema_lock
     from crawler.log_format import use_json_logs
+    from crawler.scheduling.cluster import broker_url, dispatch, job_app
     from crawler.scheduling.daemon import Daemon, DaemonOptions
     from pipelines.db.schema import ensure_schema
 
     sources = obj.sources()
     if not any(source.schedule for source in sources.values()):
         raise ConfigError(f"no source in {config_path(obj.config)} has a 'schedule'")
-    options = DaemonOptions()
+    options = DaemonOptions(max_concurrent_crawls=max_crawls)
     if stop_grace is not None:
         options = dataclasses.replace(options, stop_grace=stop_grace)
     logging.basicConfig(
@@ -92,9 +109,15 @@ def schedule_run(obj: Context, stop_grace: float | None, log_format: str) -> Non
     engine = obj.engine()
     with schema_lock(engine):
         ensure_schema(engine)
-    daemon = Daemon(sources, config_path(obj.config), options)
+    dispatcher = None
+    app = None
+    if broker_url() is not None:  # a cluster: workers run the crawls
+        app = job_app()
+        dispatcher = functools.partial(dispatch, app, trigger="daemon")
+    daemon = Daemon(sources, config_path(obj.config), options, dispatcher=dispatcher)
     try:
-        daemon.run(engine)
+        with app.open() if app is not None else contextlib.nullcontext():
+            daemon.run(engine)
     finally:
         engine.dispose()
 
