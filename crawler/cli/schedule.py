@@ -28,7 +28,9 @@ def runs(obj: Context, source: str | None, limit: int, fmt: str) -> None:
     engine = obj.archive(source, empty_ok=True)
     found = [] if engine is None else list_runs(engine, source=source, limit=limit)
     if fmt == "json":
-        echo_json([{**asdict(run), "duration": run.duration} for run in found])
+        echo_json(
+            [{**asdict(run), "duration": run.duration, "ran_on": run.ran_on} for run in found]
+        )
         return
     if engine is None:
         click.echo("no runs recorded (the database is empty)")
@@ -38,7 +40,8 @@ def runs(obj: Context, source: str | None, limit: int, fmt: str) -> None:
         return
     right = ("RUN", "TOOK", "PAGES")
     table = make_table(
-        "RUN", "SOURCE", "STATUS", "TRIGGER", "STARTED", *right[1:], "NEW/UPD/SAME", "ERROR",
+        "RUN", "SOURCE", "STATUS", "TRIGGER", "STARTED", *right[1:], "NEW/UPD/SAME", "RAN ON",
+        "ERROR",
         right=right,
     )  # fmt: skip
     for run in found:
@@ -52,6 +55,7 @@ def runs(obj: Context, source: str | None, limit: int, fmt: str) -> None:
             took,
             str(run.pages),
             f"{run.new}/{run.updated}/{run.unchanged}",
+            run.ran_on,
             run.error.splitlines()[0][:120] if run.error else "",
         )
     echo_rich(table)
