@@ -121,7 +121,8 @@ def test_dispatch_queues_one_waiting_crawl_per_source_on_its_queue(jobs_url: str
         with engine.connect() as connection:
             rows = connection.execute(
                 text(
-                    "SELECT id, queue_name, lock, queueing_lock, args, status FROM procrastinate_jobs"
+                    "SELECT id, queue_name, lock, queueing_lock, args, status"
+                    " FROM procrastinate_jobs"
                 )
             ).all()
     finally:
