@@ -23,6 +23,7 @@ from crawler.config import ConfigError, config_path
     "--queues",
     "-q",
     metavar="Q[,Q...]",
+    envvar="NEWSHUB_WORKER_QUEUES",
     help="Only run crawls of these queues (a source's `queue` in newshub.toml; default: all).",
 )
 @click.option(

@@ -122,8 +122,20 @@ class CrawlWorker:
         for child in children:
             with contextlib.suppress(ProcessLookupError):
                 child.send_signal(signal.SIGTERM)
+        if children:  # SIGKILL whatever is left after the grace period
+            killer = threading.Timer(self.options.stop_grace, self._kill_children)
+            killer.daemon = True
+            killer.start()
         if self._worker is not None:
             self._worker.stop()
+
+    def _kill_children(self) -> None:
+        with self._lock:
+            leftovers = list(self._children.values())
+        for child in leftovers:
+            logger.warning("crawl process %d did not stop in time: killing it", child.pid)
+            with contextlib.suppress(ProcessLookupError):
+                child.kill()
 
     async def _requeue_stalled(self) -> None:
         """Every heartbeat, put the jobs of workers that stopped beating back on their queue."""
