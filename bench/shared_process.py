@@ -33,6 +33,7 @@ from density import _reset, descendants_rss_mib  # noqa: E402
 def shared_child(config: Path) -> None:
     """Child process: crawl every configured source in one reactor."""
     from scrapy.crawler import Crawler, CrawlerProcess
+    from scrapy.utils.reactor import install_reactor
 
     from crawler.config import load_sources, resolve_paths
     from crawler.locks import source_lock
@@ -42,6 +43,7 @@ def shared_child(config: Path) -> None:
     from pipelines.db.engine import open_engine
 
     paths = resolve_paths()
+    paths.data_dir.mkdir(parents=True, exist_ok=True)
     engine = open_engine(paths.database_url)
     options = CrawlOptions(trigger="manual")
     crawlers: list[tuple[Any, Crawler, Any, Any]] = []
@@ -53,7 +55,9 @@ def shared_child(config: Path) -> None:
             source, paths, options, source_id=source_id, run_id=run_id, run_uuid=run_uuid
         )
         settings.set("LOG_FILE", str(paths.data_dir / f"{source.name}.log"), priority="cmdline")
-        process = process or CrawlerProcess(settings)
+        if process is None:
+            process = CrawlerProcess(settings)
+            install_reactor(settings["TWISTED_REACTOR"])
         crawler = Crawler(HubSpider, settings)
         process.crawl(crawler, source=source)
         crawlers.append((source, crawler, run_id, lock))

@@ -7,6 +7,7 @@ the test database (NEWSHUB_BROKER_URL); every worker, scheduler and crawl is its
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -163,6 +164,12 @@ def test_two_workers_crawl_six_hubs_due_at_once_each_once(cluster: Cluster) -> N
     assert fetched_twice == []
     verify = newshub("verify", "--deep", data=cluster.data, database_url=cluster.url)
     assert verify.returncode == 0, verify.stdout + verify.stderr
+    # Another host mounts the shared data folder elsewhere: the archive reads the same.
+    elsewhere = cluster.data.parent / "mounted-elsewhere"
+    shutil.copytree(cluster.data, elsewhere)
+    for command in (("verify", "--deep"), ("reextract",)):
+        result = newshub(*command, data=elsewhere, database_url=cluster.url)
+        assert result.returncode == 0, result.stdout + result.stderr
 
 
 def _captures(engine: Engine, run_id: int) -> int:
