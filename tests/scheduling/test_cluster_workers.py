@@ -180,16 +180,9 @@ def _captures(engine: Engine, run_id: int) -> int:
 
 
 def test_a_killed_workers_crawl_is_delivered_again(cluster: Cluster) -> None:
-    with DemoServer(DemoHub(40, seed=31)) as server:
+    with DemoServer(DemoHub(25, seed=31)) as server:
         write_config(cluster, {"hub": server.url}, delay="0.3")
-        result = subprocess.run(
-            [sys.executable, "-m", "crawler.cli", "crawl", "hub", "--dispatch"],
-            env=cluster.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert result.returncode == 0, result.stderr
+        dispatch(cluster)
         doomed = cluster.worker("--concurrency", "1")
         wait_for(
             lambda: (r := cluster.runs()) and _captures(cluster.engine, r[0].id) >= 5,
@@ -215,20 +208,44 @@ def test_a_killed_workers_crawl_is_delivered_again(cluster: Cluster) -> None:
     assert f"found by run {redone.id}" in (dead.error or "")
 
 
+def test_sigterm_stops_a_worker_and_its_crawl_cleanly(cluster: Cluster) -> None:
+    with DemoServer(DemoHub(40, seed=33)) as server:
+        write_config(cluster, {"hub": server.url}, delay="0.3")
+        dispatch(cluster)
+        worker = cluster.worker("--concurrency", "1")
+        wait_for(
+            lambda: (r := cluster.runs()) and _captures(cluster.engine, r[0].id) >= 5,
+            90,
+            "the crawl under way",
+        )
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=60) == 0
+        log = worker.communicate()[1]
+    runs = cluster.runs()
+    assert [run.status for run in runs] == ["interrupted"], log
+    assert [job.status for job in cluster.jobs()] == ["failed"]  # the next round tries again
+    assert "SIGTERM received: stopping" in log
+    assert not list((cluster.data / "warcs").glob("*.open")), "WARC files closed"
+
+
+def dispatch(cluster: Cluster) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "crawl", "hub", "--dispatch"],
+        env=cluster.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+
+
 def test_a_crawl_longer_than_the_stall_timeout_completes_once(cluster: Cluster) -> None:
     """Workers beat every second and count one silent for 3 s as dead; a live worker's crawl
     of 10 s or more is never delivered to the other worker meanwhile."""
     with DemoServer(DemoHub(15, seed=32)) as server:
         write_config(cluster, {"hub": server.url}, delay="0.3")
         workers = [cluster.worker("--concurrency", "1") for _ in range(2)]
-        result = subprocess.run(
-            [sys.executable, "-m", "crawler.cli", "crawl", "hub", "--dispatch"],
-            env=cluster.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert result.returncode == 0, result.stderr
+        dispatch(cluster)
         wait_for(lambda: [j.status for j in cluster.jobs()] == ["succeeded"], 180, "the crawl done")
         logs = [cluster.stop(worker) for worker in workers]
     runs = cluster.runs()
