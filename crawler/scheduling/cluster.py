@@ -140,3 +140,15 @@ def job_app() -> Any:
     finally:
         engine.dispose()
     return app
+
+
+def __getattr__(name: str) -> Any:
+    """`crawler.scheduling.cluster.app`, built on first access from NEWSHUB_BROKER_URL, for
+    Procrastinate's own command line: `procrastinate --app=crawler.scheduling.cluster.app
+    shell` (nothing is built or opened at import)."""
+    if name == "app":
+        url = broker_url()
+        if url is None:
+            raise ConfigError(f"{BROKER_ENV} is not set (the cluster's job database)")
+        return make_app(url)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

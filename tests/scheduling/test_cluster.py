@@ -6,6 +6,8 @@ the end-to-end tests with `newshub worker` processes are in test_cluster_workers
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -24,6 +26,8 @@ from crawler.scheduling.density import default_max_concurrent_crawls, max_concur
 from pipelines.db.engine import make_engine
 from tests.conftest import fresh_postgres_database
 from tests.waiting import wait_for
+
+PROCRASTINATE = str(Path(sys.executable).with_name("procrastinate"))
 
 
 def test_broker_url_must_be_postgresql() -> None:
@@ -136,6 +140,15 @@ def test_dispatch_queues_one_waiting_crawl_per_source_on_its_queue(jobs_url: str
     )
     assert jobs[first].args == {"source": "eu-hub", "trigger": "daemon", "timeout": 5400.0}
     assert (jobs[other].queue_name, jobs[other].queueing_lock) == ("default", "hub")
+    # The engine's own monitoring works on newshub's jobs as they are.
+    shell = subprocess.run(
+        [PROCRASTINATE, "--app=crawler.scheduling.cluster.app", "shell", "list_queues"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert shell.returncode == 0, shell.stderr
+    assert "eu: 1 jobs (todo: 1," in shell.stdout and "default: 1 jobs (todo: 1," in shell.stdout
 
 
 @pytest.mark.postgres
