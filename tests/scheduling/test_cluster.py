@@ -23,6 +23,7 @@ from crawler.scheduling import daemon as daemon_module
 from crawler.scheduling.cluster import broker_url, conninfo, dispatch, job_app
 from crawler.scheduling.daemon import Daemon, DaemonOptions
 from crawler.scheduling.density import default_max_concurrent_crawls, max_concurrent_crawls
+from crawler.scheduling.worker import CrawlJobFailed, CrawlWorker, WorkerOptions
 from pipelines.db.engine import make_engine
 from tests.conftest import fresh_postgres_database
 from tests.waiting import wait_for
@@ -182,3 +183,25 @@ def test_cluster_commands_need_the_broker(tmp_path: Path, monkeypatch: pytest.Mo
         main, ["-c", str(config), "worker"], env={"NEWSHUB_BROKER_URL": "amqp://127.0.0.1//"}
     )
     assert bad.exit_code == 1 and "must be a postgresql:// URL" in bad.output
+
+
+class StandInWorker(CrawlWorker):
+    """A worker whose "crawl" is a shell command (the source name is the script)."""
+
+    def command(self, source: str, trigger: str, job_id: int) -> list[str]:
+        return ["sh", "-c", source]
+
+
+def test_a_job_succeeds_on_exit_0_or_75_and_fails_with_the_crawls_last_line(
+    tmp_path: Path,
+) -> None:
+    worker = StandInWorker(None, WorkerOptions(tmp_path / "newshub.toml", 1, stop_grace=1))
+    worker.crawl("exit 0", "daemon", 1)
+    worker.crawl("echo busy; exit 75", "daemon", 2)  # skipped: another run holds the lock
+    with pytest.raises(CrawlJobFailed, match=r"failed \(exit 1\): Error: no such hub$"):
+        worker.crawl("echo starting; echo 'Error: no such hub'; exit 1", "daemon", 3)
+    with pytest.raises(CrawlJobFailed, match=r"over its 0.5 s timeout \(killed by SIGTERM\)"):
+        worker.crawl("exec sleep 30", "daemon", 4, timeout=0.5)
+    worker.stop()
+    with pytest.raises(CrawlJobFailed, match="the worker is stopping"):
+        worker.crawl("exit 0", "daemon", 5)
