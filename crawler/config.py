@@ -55,6 +55,9 @@ class Source:
     max_articles: int = 0
     concurrency: int | None = None
     delay: float | None = None
+    # Job queue of the source's crawls in a cluster (NEWSHUB_BROKER_URL): only the workers
+    # started with `--queues` naming it run them (None: the default queue).
+    queue: str | None = None
     # Per-source extraction overrides (selectors, timezone), validated at load time.
     rules: dict[str, Any] = dataclasses.field(default_factory=dict)
     # Discovery sources switched on or off for this source (DISCOVERY_SETTINGS keys).
@@ -189,6 +192,11 @@ def parse_source(table: Any, *, where: str) -> Source:
         values["concurrency"] = _non_negative(table, "concurrency", int, where) or None
     if "delay" in table:
         values["delay"] = float(_non_negative(table, "delay", (int, float), where))
+    if "queue" in table:
+        queue = _typed(table, "queue", str, where)
+        if not SOURCE_NAME.fullmatch(queue):
+            raise ConfigError(f"{where}: 'queue' must be letters, digits, '.', '_' or '-'")
+        values["queue"] = queue
     if "rules" in table:
         from crawler.extraction.rules import SiteRules  # only configs with rules pay for lxml
 

@@ -48,6 +48,9 @@ class CrawlOptions:
     concurrency: int | None = None
     delay: float | None = None
     trigger: str = "manual"
+    # The cluster worker (host:pid) and job running this crawl (crawler.scheduling.worker).
+    worker: str | None = None
+    job_id: int | None = None
     progress: bool = False
     # Scrapy's log goes to <data>/logs/SOURCE-RUN.log at this level, or to stderr with verbose.
     log_level: str = "INFO"
@@ -122,7 +125,7 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
     # Frontier workers of one source run together: they share its lock, apart from plain runs.
     lock = source_lock(engine, source.name, shared=frontier)
     try:
-        source_id, run_id, run_uuid = _begin(engine, lock, source, paths, options.trigger)
+        source_id, run_id, run_uuid = _begin(engine, lock, source, paths, options)
     except BaseException:
         lock.release()
         engine.dispose()
@@ -163,7 +166,7 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
 
 
 def _begin(
-    engine: Any, lock: Any, source: Source, paths: Paths, trigger: str
+    engine: Any, lock: Any, source: Source, paths: Paths, options: CrawlOptions
 ) -> tuple[int, int, str]:
     """Schema, spooled rows, source row, the lock (or a `skipped` run), the run row, dead runs."""
     with schema_lock(engine):  # simultaneous first runs must not race to migrate
@@ -171,8 +174,10 @@ def _begin(
     replay_spools(engine, paths.data_dir / "spool")  # rows an outage kept from the database
     source_id = ensure_source(engine, source)
     if not lock.acquire():
-        _skip(engine, source, source_id, trigger)
-    run_id, run_uuid = start_run(engine, source_id, trigger=trigger)
+        _skip(engine, source, source_id, options.trigger)
+    run_id, run_uuid = start_run(
+        engine, source_id, trigger=options.trigger, worker=options.worker, job_id=options.job_id
+    )
     reap_dead_runs(
         engine,
         source_id,

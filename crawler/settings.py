@@ -213,3 +213,17 @@ FRONTIER_KEY = ""
 FRONTIER_HEARTBEAT = 0.5
 # A worker silent this long (seconds) is dead: others stop waiting for it, its claims lapse.
 FRONTIER_WORKER_TIMEOUT = 30
+# Crawls the local daemon runs at once, and each `newshub worker` by default (None: from the
+# host, crawler.scheduling.density.default_max_concurrent_crawls). Due crawls beyond it wait,
+# the most overdue first.
+MAX_CONCURRENT_CRAWLS = None
+# Memory one crawl process is budgeted (MiB) when the default above is worked out from the host.
+CRAWL_MEMORY_BUDGET_MB = 200
+# Crawls per core at most when the default is worked out (crawls mostly wait on the network).
+CRAWLS_PER_CORE = 4
+
+# --- Cluster workers (crawler.scheduling.worker, with NEWSHUB_BROKER_URL) ---
+# A worker whose last heartbeat is older than this (seconds) is dead: its crawl is delivered
+# again to a live worker. Workers beat three times within it.
+WORKER_STALLED_AFTER = 60.0
+WORKER_HEARTBEAT = WORKER_STALLED_AFTER / 3

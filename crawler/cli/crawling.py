@@ -8,7 +8,7 @@ import click
 
 from crawler.cli.base import Context, log_format_option, main, pass_context
 from crawler.cli.output import count_line, echo_json, echo_rich, format_option, make_table
-from crawler.config import ConfigError
+from crawler.config import ConfigError, Source
 
 
 @main.command()
@@ -39,13 +39,21 @@ def sources(obj: Context, fmt: str) -> None:
 @click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests.")
 @click.option(
     "--trigger",
-    type=click.Choice(["manual", "cron", "daemon"]),
+    type=click.Choice(["manual", "cron", "daemon", "dispatch"]),
     default="manual",
     help="What started this run (recorded in crawl_runs).",
 )
 @click.option(
     "--verbose", "-v", is_flag=True, help="Show Scrapy's log on stderr instead of a log file."
 )
+@click.option(
+    "--dispatch",
+    is_flag=True,
+    help="Enqueue the crawl for the cluster's workers (NEWSHUB_BROKER_URL) and return.",
+)
+# Set by `newshub worker` on the crawls it starts: recorded in crawl_runs.
+@click.option("--worker", "worker", hidden=True)
+@click.option("--job", "job_id", type=int, hidden=True)
 @log_format_option
 @pass_context
 def crawl(
@@ -58,6 +66,9 @@ def crawl(
     delay: float | None,
     trigger: str,
     verbose: bool,
+    dispatch: bool,
+    worker: str | None,
+    job_id: int | None,
     log_format: str,
 ) -> None:
     """Crawl SOURCE from the config file, or an ad-hoc hub given with --url.
@@ -78,11 +89,16 @@ def crawl(
             known = ", ".join(sorted(configured)) or "none"
             raise ConfigError(f"no source named {source_name!r}; configured: {known}")
         source = configured[source_name]
+    if dispatch:
+        _dispatch(obj, source, url)
+        return
     options = CrawlOptions(
         max_articles=max_articles,
         concurrency=concurrency,
         delay=delay,
         trigger=trigger,
+        worker=worker,
+        job_id=job_id,
         progress=True,
         verbose=verbose,
         log_format=log_format,
@@ -90,6 +106,24 @@ def crawl(
     summary = crawl(source, obj.paths(), options)
     for line in summary.lines():
         click.echo(line)
+
+
+def _dispatch(obj: Context, source: Source, url: str | None) -> None:
+    """`crawl SOURCE --dispatch`: one job on the source's queue."""
+    from crawler.scheduling.cluster import BROKER_ENV, DEFAULT_QUEUE, broker_url, dispatch, job_app
+
+    if url:
+        raise click.UsageError("--dispatch needs a SOURCE from the config file (workers read it)")
+    if broker_url() is None:
+        raise ConfigError(f"--dispatch needs {BROKER_ENV} (the cluster's job database)")
+    app = job_app()
+    with app.open():
+        job_id = dispatch(app, source, trigger="dispatch")
+    queue = source.queue or DEFAULT_QUEUE
+    if job_id is None:
+        click.echo(f"a crawl of {source.name} is already waiting on queue {queue!r}")
+    else:
+        click.echo(f"crawl of {source.name} enqueued on queue {queue!r} (job {job_id})")
 
 
 @main.command()

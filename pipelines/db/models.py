@@ -92,6 +92,10 @@ class CrawlRun(Base):
     warc_files: Mapped[list[str]] = mapped_column(JSON, default=list)
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+    # The `newshub worker` (host:pid) that ran the crawl process, and its Procrastinate job;
+    # None when the crawl ran outside a cluster.
+    worker: Mapped[str | None] = mapped_column(String(255))
+    job_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Capture(Base):

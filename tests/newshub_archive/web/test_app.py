@@ -160,7 +160,11 @@ def test_sources_page_and_api(site: tuple[TestClient, dict]) -> None:
     assert hub["articles"] == 26 and hub["health"] == "healthy" and hub["problems"] == []
     assert [run["status"] for run in hub["runs"]] == ["finished", "finished"]
     assert hub["runs"][0]["updated"] == 1 and hub["runs"][1]["new"] == 26
+    latest = hub["runs"][0]  # not run by a cluster worker: where it ran is its host and pid
+    assert latest["worker"] is None and latest["job_id"] is None
+    assert latest["ran_on"] == f"{latest['hostname']}:{latest['pid']}"
     html = client.get("/sources").text
+    assert "<th>ran on</th>" in html and f"<td>{latest['ran_on']}</td>" in html
     assert '<h2>hub <span class="verdict healthy">healthy</span></h2>' in html
     assert "no new articles in the last 30 days" in html  # T0 is long ago
     reports = source_reports(client.app.state.archive, now=T0 + timedelta(days=3))  # type: ignore[attr-defined]
