@@ -80,10 +80,13 @@ def search(
     *,
     limit: int = 20,
     page: Page | None = None,
+    matches: int | None = None,
 ) -> list[Hit]:
     """The best `limit` articles for `query`, best first; [] when the query has no words.
 
     `page` overrides `limit` and asks for a later page, date order or other snippet markers.
+    `matches`, an exact count of the matches the caller already has, spares SQLite finding
+    the ranking bound when they are fewer than it.
     """
     page = page or Page(limit=limit)
     if page.order not in ORDERS:
@@ -96,7 +99,8 @@ def search(
         if connection.dialect.name == "postgresql":
             ranked, snippets = _postgres(connection, groups, where, page)
         else:
-            ranked, snippets = _sqlite(connection, groups, where, page)
+            few = matches is not None and matches <= bounds.RANK_CANDIDATES
+            ranked, snippets = _sqlite(connection, groups, where, page, bounded=not few)
         return _hits(connection, ranked, snippets)
 
 
@@ -151,7 +155,12 @@ def _candidate_floor(connection: Connection, matches: Any, id_column: Any) -> in
 
 
 def _sqlite(
-    connection: Connection, groups: list[Group], where: ArticleFilter, page: Page
+    connection: Connection,
+    groups: list[Group],
+    where: ArticleFilter,
+    page: Page,
+    *,
+    bounded: bool = True,
 ) -> tuple[list[tuple[int, float]], dict[int, str]]:
     fts, match = _fts_match(groups)
     article = ArticleRow.__table__
@@ -162,7 +171,7 @@ def _sqlite(
         matches = select(fts.c.rowid).where(match)
         if where != ArticleFilter():
             matches = where.apply(matches.join(article, article.c.id == fts.c.rowid))
-        floor = _candidate_floor(connection, matches, fts.c.rowid)
+        floor = _candidate_floor(connection, matches, fts.c.rowid) if bounded else None
         if floor is not None:
             matches = matches.where(fts.c.rowid >= floor)
         ranked_query = matches.add_columns(rank.label("bm25")).order_by(
@@ -202,13 +211,18 @@ def _sqlite_by_date(
 
 
 def _walk_pays(connection: Connection, groups: list[Group], page: Page, count: Any) -> bool:
-    """Whether walking the date index tests at most DATE_WALK_LIMIT articles, about."""
+    """Whether walking the date index costs less than sorting the matches, about.
+
+    The walk tests about (offset + limit) × articles / matches articles; the sort reads every
+    match. Prefixes are sorted: FTS5 merges their doclists again on every seek.
+    """
     if any(term.prefix for group in groups for term in group.include):
         return False
     article = ArticleRow.__table__
     articles = connection.execute(select(func.max(article.c.id))).scalar() or 0
     matches = connection.execute(count).scalar() or 0
-    return (page.offset + page.limit) * articles <= bounds.DATE_WALK_LIMIT * matches
+    walked = (page.offset + page.limit) * articles
+    return walked * bounds.DATE_WALK_COST <= matches * matches
 
 
 def _postgres(
