@@ -131,12 +131,14 @@ class IncrementalMiddleware:
         url = request.url
         if self._repeated(url) or not self.on_site(request):
             return True  # uncounted: the repeated-links or the off-site filter drops it
-        known = self.state.known.articles.get(url)
-        if known is None:
+        found = self.state.known.find(url)
+        if found is None:
             if looks_like_article(url):
                 page.links += 1
                 page.fresh = True
             return True
+        # A shortlink or a slash-less permalink is the archived article it redirects to.
+        url, known = found
         page.links += 1
         page.unchanged = page.unchanged or exact_change(known, request.meta) is False
         reason = self.policy.reason(url, known, request.meta.get("lastmod"), now, request.meta)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from datetime import datetime
+from urllib.parse import SplitResult, parse_qs, urlsplit, urlunsplit
 
 from sqlalchemy import Engine, bindparam, select, update
 
@@ -36,11 +37,43 @@ class KnownArticle:
 
 @dataclasses.dataclass
 class Known:
-    """A source's archived articles by canonical URL, and whether a full crawl ever finished."""
+    """A source's archived articles by canonical URL, and whether a full crawl ever finished.
+
+    `by_post_id` maps a WordPress post id to the article's URL, so a shortlink (`/?p=ID`),
+    which WordPress redirects to the permalink, is known before it is requested.
+    """
 
     source_id: int | None = None
     articles: dict[str, KnownArticle] = dataclasses.field(default_factory=dict)
     completed: bool = False
+    by_post_id: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def find(self, url: str) -> tuple[str, KnownArticle] | None:
+        """The archived article `url` names, with its canonical URL: the URL itself, the
+        permalink without its trailing slash, or a `?p=ID` shortlink; None if unknown."""
+        known = self.articles.get(url)
+        if known is not None:
+            return url, known
+        parts = urlsplit(url)
+        if not parts.query and not parts.path.endswith("/"):
+            slashed = urlunsplit(parts._replace(path=parts.path + "/"))
+            if slashed in self.articles:
+                return slashed, self.articles[slashed]
+        post_id = _shortlink_id(parts)
+        canonical = self.by_post_id.get(post_id) if post_id else None
+        if canonical is not None and canonical in self.articles:
+            return canonical, self.articles[canonical]
+        return None
+
+
+def _shortlink_id(parts: SplitResult) -> str | None:
+    """The post id of a WordPress shortlink (`https://hub/?p=123`), else None."""
+    if parts.path not in ("", "/"):
+        return None
+    query = parse_qs(parts.query)
+    values = query.get("p", [])
+    plain = len(query) == 1 and len(values) == 1 and values[0].isdigit()
+    return values[0] if plain else None
 
 
 def load_known(engine: Engine, source_id: int | None, source_name: str) -> Known:
@@ -64,9 +97,14 @@ def load_known(engine: Engine, source_id: int | None, source_name: str) -> Known
                 table.c.source_modified,
                 table.c.source_lastmod,
                 table.c.removed_at,
+                table.c.post_id,
             ).where(table.c.source_id == source_id)
         )
-        articles = {row.url: KnownArticle(*row[1:]) for row in rows}
+        articles, by_post_id = {}, {}
+        for row in rows:
+            articles[row.url] = KnownArticle(*row[1:-1])
+            if row.post_id:
+                by_post_id[row.post_id] = row.url
         runs = connection.execute(
             select(CrawlRun.stats)
             .where(CrawlRun.source_id == source_id, CrawlRun.status == "finished")
@@ -75,7 +113,7 @@ def load_known(engine: Engine, source_id: int | None, source_name: str) -> Known
         ).scalars()
         # A run that stopped at max_articles saw only part of the site's listings.
         completed = any((stats or {}).get("finish_reason") == "finished" for stats in runs)
-    return Known(source_id=source_id, articles=articles, completed=completed)
+    return Known(source_id=source_id, articles=articles, completed=completed, by_post_id=by_post_id)
 
 
 def write_back(
