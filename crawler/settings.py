@@ -19,6 +19,9 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 # At most this many requests in flight to one domain.
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# Items and requests one response's output is processed with at a time. Scrapy's default (100)
+# starts 100 asyncio tasks per response; newshub's pipeline only queues rows, so 1 loses nothing.
+CONCURRENT_ITEMS = 1
 # Seconds between requests to one domain (randomized 0.5x-1.5x).
 DOWNLOAD_DELAY = 0.5
 # Adapt the delay to the server's latency.
