@@ -184,6 +184,9 @@ HUB_MAX_ARTICLES = 0
 HUB_MAX_LISTING_PAGES = 50
 # Tracking parameters to strip beyond the built-in list (utm_*, fbclid, gclid, ...: crawler.urls).
 HUB_TRACKING_PARAMS: list[str] = []
+# Worker processes that extract articles (crawler.extraction.pool), spawned on the first
+# article: None is one less than the cores (so 1 on 2 cores), 0 extracts in a thread instead.
+HUB_EXTRACTION_PROCESSES: int | None = None
 
 # --- Progress line (crawler.extensions.progress) ---
 # Print a live progress line on stderr when it is a terminal.

@@ -26,7 +26,8 @@ from scrapy.http import Response, TextResponse
 
 from crawler.config import Source, adhoc_source
 from crawler.discovery import feed_links, page_kind, parse_feed, parse_sitemap, robots_sitemaps
-from crawler.extraction import SiteRules, extract
+from crawler.extraction import SiteRules
+from crawler.extraction.pool import ExtractionPool, default_processes
 from crawler.items import ArticleItem
 from crawler.middlewares.repeats import RepeatedLinksMiddleware
 from crawler.urls import clean_url, is_denied, looks_like_article, page_number
@@ -64,6 +65,7 @@ class HubSpider(scrapy.Spider):
         self.articles_seen = 0
         self.seed_error: str | None = None
         self.repeats: RepeatedLinksMiddleware | None = None
+        self.extraction = ExtractionPool(0)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -73,6 +75,11 @@ class HubSpider(scrapy.Spider):
         spider.max_listing_pages = settings.getint("HUB_MAX_LISTING_PAGES")
         spider.tracking_params = settings.getlist("HUB_TRACKING_PARAMS")
         spider.obey_robots = settings.getbool("ROBOTSTXT_OBEY")
+        processes = settings.get("HUB_EXTRACTION_PROCESSES")
+        spider.extraction = ExtractionPool(
+            default_processes() if processes is None else int(processes)
+        )
+        crawler.signals.connect(spider.close_extraction, signal=signals.spider_closed)
         crawler.signals.connect(spider.robots_received, signal=signals.response_received)
         crawler.signals.connect(spider.find_repeats, signal=signals.spider_opened)
         return spider
@@ -81,6 +88,9 @@ class HubSpider(scrapy.Spider):
         """The repeated-links middleware (the engine, and so it, exists by now): a link it already
         sent on is not made into a Request at all, which spares a fifth of the crawl's CPU."""
         self.repeats = self.crawler.get_spider_middleware(RepeatedLinksMiddleware)
+
+    async def close_extraction(self, spider: scrapy.Spider) -> None:
+        await asyncio.to_thread(self.extraction.close)
 
     async def start(self) -> AsyncIterator[Any]:
         home = self.source.home
@@ -164,10 +174,8 @@ class HubSpider(scrapy.Spider):
             for key, values in response.headers.items()
             if values
         }
-        # Parsing and extraction are CPU work: keep them off the reactor thread.
-        article = await asyncio.to_thread(
-            extract, response.body, response.url, headers=headers, rules=self.rules
-        )
+        # Parsing and extraction are CPU work: off the reactor thread, in another process.
+        article = await self.extraction.extract(response.body, response.url, headers, self.rules)
         article.url = clean_url(article.url, self.tracking_params)
         if article.problems:  # truncated, huge, binary or broken pages: partial rows, said why
             logger.warning(
