@@ -120,7 +120,8 @@ http {{
             return server
         except OSError:
             if server.poll() is not None:
-                raise SystemExit(f"nginx exited: {(work / 'error.log').read_text()[-500:]}")
+                log = (work / "error.log").read_text()[-500:]
+                raise SystemExit(f"nginx exited: {log}") from None
             time.sleep(0.05)
     server.terminate()
     raise SystemExit("nginx did not start listening within 10 s")
