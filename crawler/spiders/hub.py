@@ -13,6 +13,7 @@ crawler.frontier's, shared by several workers) drop the rest when they are sched
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
@@ -43,6 +44,9 @@ logger = logging.getLogger(__name__)
 # Scheduler priorities: articles before listings, so `--max-articles` is reached quickly.
 ARTICLE_PRIORITY = 10
 DISCOVERY_PRIORITY = 20
+# Links whose deny check and cleaning are remembered: menus, widgets and related-post blocks
+# repeat the same hrefs on every page. Bounded, so memory stays flat on any hub.
+LINK_CACHE_SIZE = 4096
 
 
 class HubSpider(scrapy.Spider):
@@ -66,6 +70,7 @@ class HubSpider(scrapy.Spider):
         self.seed_error: str | None = None
         self.repeats: RepeatedLinksMiddleware | None = None
         self.extraction = ExtractionPool(0)
+        self._link = functools.lru_cache(maxsize=LINK_CACHE_SIZE)(self._clean_link)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -195,9 +200,10 @@ class HubSpider(scrapy.Spider):
         """A request for a page worth fetching, or None."""
         if self.max_articles and self.articles_seen >= self.max_articles:
             return None
-        if is_denied(url):
+        cleaned = self._link(url)
+        if cleaned is None:
             return None
-        url = clean_url(url, self.tracking_params)
+        url = cleaned
         if self.repeats is not None and self.repeats.passed_before(url):
             return None
         if self.max_listing_pages and page_number(url) > self.max_listing_pages:
@@ -208,6 +214,10 @@ class HubSpider(scrapy.Spider):
         if lastmod is not None:
             request.meta["lastmod"] = lastmod
         return request
+
+    def _clean_link(self, url: str) -> str | None:
+        """The link without tracking parameters, or None for one never fetched."""
+        return None if is_denied(url) else clean_url(url, self.tracking_params)
 
     def _request(
         self, url: str, callback: Any, referrer: Response | str, priority: int = 0
