@@ -7,13 +7,17 @@ The archive is built with the real migrations and the synthetic articles of benc
 (Zipf words, ~300 a body), each with the capture and the version a crawl would store. Pages are
 requested through FastAPI's TestClient, so a timing covers routing, the queries (hits, count
 and facet counts, or the article, its captures and versions) and the Jinja2 rendering; not the
-network. Prints p50 and p95 per kind of request, in milliseconds.
+network. Prints p50 and p95 per kind of request, in milliseconds: wall time, and CPU time (the
+benchmark process plus, on PostgreSQL, its server backends, read from /proc: the server must be
+local). On a machine shared with other work, wall time grows with the load; CPU time does not,
+and it is what a quiet machine's wall time comes close to.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import random
 import statistics
 import sys
@@ -31,7 +35,7 @@ sys.path[:0] = [str(ROOT.parent), str(ROOT)]
 
 import search as search_bench  # noqa: E402  (bench/search.py)
 from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import Engine, create_engine, insert, text  # noqa: E402
+from sqlalchemy import Engine, create_engine, event, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from crawler.config import Source  # noqa: E402
@@ -108,16 +112,45 @@ def requests(words: list[str], articles: int, rng: random.Random) -> dict[str, l
     }
 
 
-def measure(client: TestClient, paths: list[str], repeat: int) -> list[float]:
-    timings = []
+class CpuClock:
+    """CPU seconds of this process and of the PostgreSQL backends serving `engine`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.backends: set[int] = set()
+        if engine.dialect.name == "postgresql":
+            event.listen(engine, "connect", self._remember_backend)
+
+    def _remember_backend(self, dbapi_connection: object, _record: object) -> None:
+        cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+        cursor.execute("SELECT pg_backend_pid()")
+        self.backends.add(cursor.fetchone()[0])
+        cursor.close()
+
+    def seconds(self) -> float:
+        ticks = 0
+        for pid in self.backends:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:  # a backend that has exited
+                continue
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return time.process_time() + ticks / os.sysconf("SC_CLK_TCK")
+
+
+def measure(
+    client: TestClient, paths: list[str], repeat: int, clock: CpuClock
+) -> tuple[list[float], list[float]]:
+    """Wall and CPU milliseconds of each timed request."""
+    walls, cpus = [], []
     for path in paths:
         assert client.get(path).status_code == 200, path  # warm this query's pages
         for _ in range(repeat):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), clock.seconds()
             response = client.get(path)
-            timings.append((time.perf_counter() - started) * 1000)
+            walls.append((time.perf_counter() - started) * 1000)
+            cpus.append((clock.seconds() - cpu) * 1000)
             assert response.status_code == 200, path
-    return timings
+    return walls, cpus
 
 
 def run(label: str, engine: Engine, args: argparse.Namespace) -> None:
@@ -129,18 +162,24 @@ def run(label: str, engine: Engine, args: argparse.Namespace) -> None:
     statement = "VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text(statement))
+    clock = CpuClock(engine)
     app = create_app(engine, replay_base="http://127.0.0.1:8080", credentials=Credentials())
-    print(f"  {'request':<26}{'p50 ms':>8}{'p95 ms':>8}")
-    search_timings: list[float] = []
+    print(f"  {'request':<26}{'p50 ms':>8}{'p95 ms':>8}{'CPU p50':>9}{'CPU p95':>9}")
+    search_walls: list[float] = []
+    search_cpus: list[float] = []
     with TestClient(app) as client:
         for kind, paths in requests(words, args.articles, random.Random(args.seed + 1)).items():
-            timings = measure(client, paths, args.repeat)
+            walls, cpus = measure(client, paths, args.repeat, clock)
             if kind.startswith("search"):
-                search_timings += timings
-            print(f"  {kind:<26}{_p(timings, 50):>8.1f}{_p(timings, 95):>8.1f}")
-    everything = "search page, all kinds"
-    print(f"  {everything:<26}{_p(search_timings, 50):>8.1f}{_p(search_timings, 95):>8.1f}")
+                search_walls += walls
+                search_cpus += cpus
+            print(f"  {kind:<26}{_row(walls, cpus)}")
+    print(f"  {'search page, all kinds':<26}{_row(search_walls, search_cpus)}")
     engine.dispose()
+
+
+def _row(walls: list[float], cpus: list[float]) -> str:
+    return f"{_p(walls, 50):>8.1f}{_p(walls, 95):>8.1f}{_p(cpus, 50):>9.1f}{_p(cpus, 95):>9.1f}"
 
 
 def _p(timings: list[float], percent: int) -> float:

@@ -16,11 +16,13 @@ from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 
 from crawler import settings as newshub_settings
 from crawler.extensions.progress import ProgressLine
+from crawler.extensions.rechecks import UnlinkedRechecks
 from crawler.extensions.storage import StorageGuard
 from crawler.middlewares.caps import CrawlCaps
 from crawler.middlewares.conditional import ConditionalRequestMiddleware
 from crawler.middlewares.incremental import IncrementalMiddleware
 from crawler.middlewares.offsite import HomeOffsiteMiddleware
+from crawler.middlewares.removals import RemovalsMiddleware
 from crawler.middlewares.repeats import RepeatedLinksMiddleware
 from crawler.middlewares.requisites import RequisitesMiddleware
 from crawler.middlewares.warc import WarcCaptureMiddleware
@@ -34,6 +36,8 @@ DOWNLOADER_MIDDLEWARES = {
     WarcCaptureMiddleware: 950,
     # Conditional GETs for archived articles; after DownloaderStats (850) counts a 304.
     ConditionalRequestMiddleware: 800,
+    # Sees archived articles' 404/410 and redirects home before a 304 ends the request.
+    RemovalsMiddleware: 810,
 }
 SPIDER_MIDDLEWARES = {
     # Drops requests for URLs already sent on; last on the spider's output, after Incremental.
@@ -51,6 +55,8 @@ EXTENSIONS = {
     ProgressLine: 500,
     # Stops the run before the disk is full, and at once when a WARC write fails.
     StorageGuard: 510,
+    # Rechecks archived articles no page linked to, when the crawl runs out of links.
+    UnlinkedRechecks: 520,
 }
 # The settings of newshub's own components, by prefix (the others in crawler/settings.py are
 # Scrapy's, or the scheduler daemon's, and stay the project's business).
@@ -59,6 +65,7 @@ COMPONENT_SETTINGS = (
     "DB_",
     "REQUISITES_",
     "CONDITIONAL_",
+    "REMOVALS_",
     "INCREMENTAL_",
     "HUB_",
     "PROGRESS_",

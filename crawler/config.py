@@ -23,6 +23,14 @@ from crawler.errors import NewshubError
 DEFAULT_CONFIG = "newshub.toml"
 # Matched whole (fullmatch): `$` would also accept a trailing newline ("hub\n").
 SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+# Discovery sources a source may switch off (`discovery = { rest_api = false }`), and the
+# setting each one maps to (defaults in crawler/settings.py).
+DISCOVERY_SETTINGS = {
+    "sitemaps": "HUB_DISCOVER_SITEMAPS",
+    "feeds": "HUB_DISCOVER_FEEDS",
+    "rest_api": "HUB_DISCOVER_REST_API",
+    "listings": "HUB_DISCOVER_LISTINGS",
+}
 
 
 class ConfigError(NewshubError):
@@ -47,8 +55,13 @@ class Source:
     max_articles: int = 0
     concurrency: int | None = None
     delay: float | None = None
+    # Job queue of the source's crawls in a cluster (NEWSHUB_BROKER_URL): only the workers
+    # started with `--queues` naming it run them (None: the default queue).
+    queue: str | None = None
     # Per-source extraction overrides (selectors, timezone), validated at load time.
     rules: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # Discovery sources switched on or off for this source (DISCOVERY_SETTINGS keys).
+    discovery: dict[str, bool] = dataclasses.field(default_factory=dict)
 
     @property
     def domains(self) -> tuple[str, ...]:
@@ -179,6 +192,11 @@ def parse_source(table: Any, *, where: str) -> Source:
         values["concurrency"] = _non_negative(table, "concurrency", int, where) or None
     if "delay" in table:
         values["delay"] = float(_non_negative(table, "delay", (int, float), where))
+    if "queue" in table:
+        queue = _typed(table, "queue", str, where)
+        if not SOURCE_NAME.fullmatch(queue):
+            raise ConfigError(f"{where}: 'queue' must be letters, digits, '.', '_' or '-'")
+        values["queue"] = queue
     if "rules" in table:
         from crawler.extraction.rules import SiteRules  # only configs with rules pay for lxml
 
@@ -187,6 +205,8 @@ def parse_source(table: Any, *, where: str) -> Source:
         except ValueError as exc:
             raise ConfigError(f"{where}: {exc}") from None
         values["rules"] = dict(table["rules"])
+    if "discovery" in table:
+        values["discovery"] = _discovery(table["discovery"], where)
     return Source(**values)
 
 
@@ -216,6 +236,18 @@ def _list(table: dict[str, Any], key: str, where: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: '{key}' must be a list of strings")
     return value
+
+
+def _discovery(value: Any, where: str) -> dict[str, bool]:
+    names = ", ".join(DISCOVERY_SETTINGS)
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: 'discovery' must be a table of {names} = true/false")
+    for key, flag in value.items():
+        if key not in DISCOVERY_SETTINGS:
+            raise ConfigError(f"{where}: 'discovery' has an unknown key {key!r} (known: {names})")
+        if not isinstance(flag, bool):
+            raise ConfigError(f"{where}: 'discovery.{key}' must be true or false")
+    return dict(value)
 
 
 def _typed(table: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:

@@ -5,20 +5,17 @@ Pure functions over response bodies, so each rule is testable without a crawl.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
-import re
-import struct
-import zlib
 from collections.abc import Iterator
 from datetime import datetime
 
 from lxml import etree
 from parsel import Selector
 from protego import Protego
-from scrapy.utils.gz import gunzip
 
+from crawler.extraction import wordpress
+from crawler.sitemaps import Entry, maybe_gunzip, parse_sitemap, parse_w3c_date
 from crawler.urls import looks_like_article, looks_like_listing
 
 ARTICLE_TYPES = frozenset(
@@ -39,74 +36,15 @@ LISTING_BODY_CLASSES = frozenset({"home", "blog", "archive", "category", "tag", 
 ARTICLE_BODY_CLASSES = frozenset({"single-post", "single-format-standard", "postid"})
 FEED_TYPES = ("application/rss+xml", "application/atom+xml")
 _MAX_XML = 50 * 1024 * 1024
+__all__ = ["Entry", "maybe_gunzip", "parse_sitemap", "parse_w3c_date"]  # and what is below
 
 logger = logging.getLogger(__name__)
-
-
-@dataclasses.dataclass(frozen=True)
-class Entry:
-    """A URL found in a sitemap or feed, with the dates the site gave for it."""
-
-    url: str
-    lastmod: datetime | None = None
-    is_sitemap: bool = False
 
 
 def robots_sitemaps(body: bytes) -> list[str]:
     """The `Sitemap:` lines of a robots.txt."""
     text = body.decode("utf-8", errors="replace")
     return list(Protego.parse(text).sitemaps)
-
-
-def maybe_gunzip(body: bytes) -> bytes:
-    """Sitemaps are often served as .xml.gz files; decompress those (bounded).
-
-    Nothing (b"") for a body that is not valid gzip or that inflates past the sitemap
-    protocol's 50 MiB: a gzip bomb is skipped whole, as Scrapy's SitemapSpider does."""
-    if body[:2] != b"\x1f\x8b":
-        return body
-    try:
-        return gunzip(body, max_size=_MAX_XML)
-    except (OSError, EOFError, struct.error, zlib.error):  # what a broken gzip stream raises
-        return b""
-    except ValueError as exc:  # scrapy's size-cap error is a ValueError
-        logger.warning("sitemap skipped: %s", exc)
-        return b""
-
-
-def parse_sitemap(body: bytes) -> Iterator[Entry]:
-    """Entries of a sitemap index, URL set or Google News sitemap; nothing on broken XML."""
-    root = _xml_root(maybe_gunzip(body))
-    if root is None:
-        return
-    kind = etree.QName(root).localname
-    for node in root:
-        if not isinstance(node.tag, str):
-            continue
-        # Only the entry's own children count: a Yoast <image:image> holds an <image:loc> too.
-        fields = _children_text(node)
-        loc = fields.get("loc")
-        if not loc:
-            continue
-        stamp = fields.get("lastmod") or _news_date(node)
-        yield Entry(loc, parse_w3c_date(stamp), is_sitemap=kind == "sitemapindex")
-
-
-def _children_text(node: etree._Element) -> dict[str, str]:
-    """Local name -> stripped text of the direct children of a sitemap element."""
-    return {
-        etree.QName(child).localname: (child.text or "").strip()
-        for child in node
-        if isinstance(child.tag, str)
-    }
-
-
-def _news_date(node: etree._Element) -> str | None:
-    """The Google News <news:news><news:publication_date> of a <url>, a date hint."""
-    for child in node:
-        if isinstance(child.tag, str) and etree.QName(child).localname == "news":
-            return _children_text(child).get("publication_date")
-    return None
 
 
 def parse_feed(body: bytes) -> Iterator[Entry]:
@@ -150,6 +88,9 @@ def feed_links(selector: Selector) -> list[str]:
 
 def page_kind(selector: Selector, url: str) -> str:
     """'article' or 'listing', from structured data, WordPress body classes, then shape."""
+    body_classes = set((selector.xpath("//body/@class").get() or "").split())
+    if wordpress.not_an_article(body_classes):  # pages and attachments, even if og:type says
+        return "listing"
     for blob in selector.xpath('//script[@type="application/ld+json"]/text()').getall():
         types = _jsonld_types(blob)
         if types & ARTICLE_TYPES:
@@ -157,7 +98,6 @@ def page_kind(selector: Selector, url: str) -> str:
     og_type = (selector.xpath('//meta[@property="og:type"]/@content').get() or "").lower()
     if og_type == "article":
         return "article"
-    body_classes = set((selector.xpath("//body/@class").get() or "").split())
     if body_classes & LISTING_BODY_CLASSES:
         return "listing"
     if body_classes & ARTICLE_BODY_CLASSES or any(c.startswith("postid-") for c in body_classes):
@@ -202,19 +142,6 @@ def _xml_root(body: bytes) -> etree._Element | None:
     try:
         return etree.fromstring(body[:_MAX_XML].lstrip(), parser=parser)
     except etree.XMLSyntaxError:
-        return None
-
-
-def parse_w3c_date(value: str | None) -> datetime | None:
-    """Sitemap/Atom dates (W3C datetime, 'Z' allowed); None when absent or malformed."""
-    if not value:
-        return None
-    text = value.strip().replace("Z", "+00:00")
-    if re.fullmatch(r"\d{4}-\d\d-\d\d", text):
-        text += "T00:00:00+00:00"
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
         return None
 
 

@@ -43,6 +43,10 @@ class CrawlSummary:
     skipped: int = 0
     # Requests not made because a cap (crawler.middlewares.caps) was hit, per cap.
     caps: dict[str, int] = dataclasses.field(default_factory=dict)
+    # Archived articles found under a new URL, marked removed by the site, and back again.
+    moved: int = 0
+    removed: int = 0
+    returned: int = 0
 
     def lines(self) -> list[str]:
         recrawl = []
@@ -54,6 +58,11 @@ class CrawlSummary:
         if self.caps:
             hits = ", ".join(f"{name} {count:,}" for name, count in sorted(self.caps.items()))
             recrawl.append(f"caps hit      {hits} (requests not made)")
+        if self.moved or self.removed or self.returned:
+            recrawl.append(
+                f"identity      {self.moved} moved, {self.removed} removed by the site, "
+                f"{self.returned} back"
+            )
         outcome = self.status if self.reason == self.status else f"{self.status}: {self.reason}"
         return [
             f"source        {self.source} (run {self.run_id}, {outcome})",
@@ -123,4 +132,7 @@ def summarize(
             for key, value in stats.items()
             if key.startswith(CAPS_STATS)
         },
+        moved=int(stats.get("newshub/articles_moved", 0)),
+        removed=int(stats.get("newshub/removals/removed", 0)),
+        returned=int(stats.get("newshub/removals/returned", 0)),
     )

@@ -17,7 +17,7 @@ from scrapy.settings import Settings
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler import settings as default_settings
-from crawler.config import Paths, Source
+from crawler.config import DISCOVERY_SETTINGS, Paths, Source
 from crawler.errors import NewshubError
 from crawler.locks import schema_lock, source_lock
 from crawler.log_format import json_log_handler, remove_log_handler
@@ -48,6 +48,9 @@ class CrawlOptions:
     concurrency: int | None = None
     delay: float | None = None
     trigger: str = "manual"
+    # The cluster worker (host:pid) and job running this crawl (crawler.scheduling.worker).
+    worker: str | None = None
+    job_id: int | None = None
     progress: bool = False
     # Scrapy's log goes to <data>/logs/SOURCE-RUN.log at this level, or to stderr with verbose.
     log_level: str = "INFO"
@@ -91,6 +94,8 @@ def build_settings(
         values["SCHEDULER"] = "crawler.frontier.RedisFrontier"
         values["FRONTIER_URL"] = paths.frontier_url
         values["FRONTIER_KEY"] = f"{paths.frontier_prefix}:{source.name}"
+    for key, enabled in source.discovery.items():
+        values[DISCOVERY_SETTINGS[key]] = enabled
     concurrency = options.concurrency or source.concurrency
     if concurrency:
         values["CONCURRENT_REQUESTS"] = max(concurrency, 1)
@@ -120,7 +125,7 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
     # Frontier workers of one source run together: they share its lock, apart from plain runs.
     lock = source_lock(engine, source.name, shared=frontier)
     try:
-        source_id, run_id, run_uuid = _begin(engine, lock, source, paths, options.trigger)
+        source_id, run_id, run_uuid = _begin(engine, lock, source, paths, options)
     except BaseException:
         lock.release()
         engine.dispose()
@@ -161,7 +166,7 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
 
 
 def _begin(
-    engine: Any, lock: Any, source: Source, paths: Paths, trigger: str
+    engine: Any, lock: Any, source: Source, paths: Paths, options: CrawlOptions
 ) -> tuple[int, int, str]:
     """Schema, spooled rows, source row, the lock (or a `skipped` run), the run row, dead runs."""
     with schema_lock(engine):  # simultaneous first runs must not race to migrate
@@ -169,8 +174,10 @@ def _begin(
     replay_spools(engine, paths.data_dir / "spool")  # rows an outage kept from the database
     source_id = ensure_source(engine, source)
     if not lock.acquire():
-        _skip(engine, source, source_id, trigger)
-    run_id, run_uuid = start_run(engine, source_id, trigger=trigger)
+        _skip(engine, source, source_id, options.trigger)
+    run_id, run_uuid = start_run(
+        engine, source_id, trigger=options.trigger, worker=options.worker, job_id=options.job_id
+    )
     reap_dead_runs(
         engine,
         source_id,

@@ -141,6 +141,11 @@ INCREMENTAL_RECHECK_INTERVAL = 3600
 INCREMENTAL_RECHECK_OLD_DAYS = 30
 # Don't follow a listing past a page whose articles are all archived and unchanged.
 INCREMENTAL_STOP_PAGINATION = True
+# When the run runs out of links, recheck archived articles no page linked to (deleted ones
+# drop out of sitemaps and listings) if the recheck schedule above says they are due.
+INCREMENTAL_RECHECK_UNLINKED = True
+# Mark archived articles that answer 404/410 or redirect home as removed (middlewares.removals).
+REMOVALS_ENABLED = True
 
 # --- Scheduler daemon (crawler.scheduling; not Scrapy settings, read by `newshub schedule`) ---
 # Seconds a run may start late (daemon down or busy) and still run; coalesced to one run.
@@ -182,6 +187,17 @@ CLOSESPIDER_TIMEOUT = 6 * 3600
 HUB_MAX_ARTICLES = 0
 # Follow listing pagination up to this many pages per listing (0: no limit).
 HUB_MAX_LISTING_PAGES = 50
+# Discovery sources, in the order they are asked (a source's `discovery = { NAME = false }` in
+# newshub.toml switches one off; configured `sitemaps`/`feeds` are always read):
+# robots.txt `Sitemap:` lines and the sitemaps they name (else /sitemap.xml)...
+HUB_DISCOVER_SITEMAPS = True
+# ...the WordPress REST API the home page announces (/wp-json/wp/v2/posts, by modified date)...
+HUB_DISCOVER_REST_API = True
+# ...the RSS/Atom feeds the home page announces...
+HUB_DISCOVER_FEEDS = True
+# ...and listings: links on fetched pages to category, tag, author and paginated archives
+# (off: only links that look like article URLs are followed from pages).
+HUB_DISCOVER_LISTINGS = True
 # Tracking parameters to strip beyond the built-in list (utm_*, fbclid, gclid, ...: crawler.urls).
 HUB_TRACKING_PARAMS: list[str] = []
 # Worker processes that extract articles (crawler.extraction.pool), spawned on the first
@@ -203,3 +219,17 @@ FRONTIER_KEY = ""
 FRONTIER_HEARTBEAT = 0.5
 # A worker silent this long (seconds) is dead: others stop waiting for it, its claims lapse.
 FRONTIER_WORKER_TIMEOUT = 30
+# Crawls the local daemon runs at once, and each `newshub worker` by default (None: from the
+# host, crawler.scheduling.density.default_max_concurrent_crawls). Due crawls beyond it wait,
+# the most overdue first.
+MAX_CONCURRENT_CRAWLS = None
+# Memory one crawl process is budgeted (MiB) when the default above is worked out from the host.
+CRAWL_MEMORY_BUDGET_MB = 200
+# Crawls per core at most when the default is worked out (crawls mostly wait on the network).
+CRAWLS_PER_CORE = 4
+
+# --- Cluster workers (crawler.scheduling.worker, with NEWSHUB_BROKER_URL) ---
+# A worker whose last heartbeat is older than this (seconds) is dead: its crawl is delivered
+# again to a live worker. Workers beat three times within it.
+WORKER_STALLED_AFTER = 60.0
+WORKER_HEARTBEAT = WORKER_STALLED_AFTER / 3

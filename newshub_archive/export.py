@@ -24,6 +24,9 @@ from pipelines.db.models import ArticleRow, Capture, SourceRow
 EXPORT_FIELDS = (
     "id", "source", "url", "title", "lead", "body", "author", "published_at", "modified_at",
     "category", "tags", "agency", "agency_line", "language", "image", "first_seen", "last_seen",
+    # Identity (migration 0006): the site's post id, since when the site removed the article,
+    # and the key its language editions share.
+    "post_id", "removed_at", "translation_group",
     "warc_file", "warc_offset", "warc_record_id", "replay_url",
 )  # fmt: skip
 FORMATS = ("jsonl", "csv", "parquet")
@@ -41,7 +44,7 @@ def iter_articles(
         select(
             article.c.id,
             sources.c.name.label("source"),
-            *(article.c[name] for name in EXPORT_FIELDS[2:17]),
+            *(article.c[name] for name in EXPORT_FIELDS[2 : EXPORT_FIELDS.index("warc_file")]),
             capture.c.warc_file,
             capture.c.warc_offset,
             article.c.warc_record_id,
@@ -94,7 +97,8 @@ def parquet_schema() -> Any:
 
     when = pa.timestamp("us", tz="UTC")
     types = {"id": pa.int64(), "warc_offset": pa.int64(), "tags": pa.list_(pa.string())}
-    types.update(dict.fromkeys(("published_at", "modified_at", "first_seen", "last_seen"), when))
+    dates = ("published_at", "modified_at", "first_seen", "last_seen", "removed_at")
+    types.update(dict.fromkeys(dates, when))
     return pa.schema([(name, types.get(name, pa.string())) for name in EXPORT_FIELDS])
 
 

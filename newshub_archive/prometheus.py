@@ -58,15 +58,21 @@ class _ArchiveCollector:
         on_disk = GaugeMetricFamily(
             "newshub_warc_bytes", "Size on disk of the source's WARC files.", labels=["source"]
         )
+        removed = GaugeMetricFamily(
+            "newshub_articles_removed",
+            "Archived articles the site has removed (404/410, a redirect home).",
+            labels=["source"],
+        )
         for source in self.report.sources:
             articles.add_metric([source.name], source.articles)
+            removed.add_metric([source.name], source.removed)
             captures.add_metric([source.name], source.captures)
             if source.warc_bytes is not None:
                 on_disk.add_metric([source.name], source.warc_bytes)
             finished = (source.last_success or {}).get("finished_at")
             if finished is not None:
                 last_success.add_metric([source.name], finished.timestamp())
-        yield from (articles, captures, on_disk, last_success)
+        yield from (articles, removed, captures, on_disk, last_success)
 
 
 def prometheus_text(engine: Engine, report: ArchiveStats, source: str | None = None) -> str:

@@ -18,13 +18,15 @@ from crawler.errors import NewshubError
 from crawler.settings import HUB_TRACKING_PARAMS
 from crawler.urls import clean_url
 from newshub_archive.replay_urls import replay_url
-from pipelines.db.models import ArticleRow, ArticleVersion, Capture, SourceRow
+from pipelines.db.models import ArticleEvent, ArticleRow, ArticleVersion, Capture, SourceRow
 
 ARTICLE_FIELDS = (
     "id", "url", "title", "lead", "body", "author", "published_at", "modified_at", "category",
     "tags", "agency", "agency_line", "language", "image", "links", "content_hash",
-    "extractor_version", "warc_record_id", "first_seen", "last_seen",
+    "extractor_version", "warc_record_id", "first_seen", "last_seen", "post_id", "removed_at",
+    "translation_group",
 )  # fmt: skip
+EVENT_FIELDS = ("at", "kind", "old_url", "new_url", "detail")
 CAPTURE_FIELDS = (
     "fetched_at", "status", "record_type", "url", "content_type", "warc_file", "warc_offset",
     "warc_length", "warc_record_id", "payload_digest",
@@ -42,6 +44,10 @@ class ArticleView:
     versions: list[dict[str, Any]]
     replay_url: str | None
     diffs: list[str] = field(default_factory=list)
+    # Moves, removals and returns, oldest first (pipelines.db.identity, .removals).
+    events: list[dict[str, Any]] = field(default_factory=list)
+    # The other language editions of the article: id, language, url.
+    editions: list[dict[str, Any]] = field(default_factory=list)
 
 
 def find_article_id(connection: Connection, ref: str) -> int:
@@ -68,13 +74,18 @@ def find_article_id(connection: Connection, ref: str) -> int:
 
 
 def _ids_by_url(connection: Connection, ref: str) -> list[int]:
-    """Articles whose canonical URL is `ref`, else those with a capture of `ref`."""
+    """Articles whose canonical URL is `ref`, else one that moved from `ref`, else those with
+    a capture of `ref`."""
     article = ArticleRow.__table__
     ids = (
         connection.execute(select(article.c.id).where(article.c.url == ref).order_by(article.c.id))
         .scalars()
         .all()
     )
+    if not ids:
+        events = ArticleEvent.__table__
+        moved = select(events.c.article_id).where(events.c.kind == "moved", events.c.old_url == ref)
+        ids = connection.execute(moved.distinct()).scalars().all()
     if not ids:
         records = select(Capture.__table__.c.warc_record_id).where(Capture.__table__.c.url == ref)
         ids = (
@@ -113,11 +124,13 @@ def show(engine: Engine, ref: str, *, diff: bool = False) -> ArticleView:
         ]
         records = {row["warc_record_id"]} | {v["warc_record_id"] for v in version_rows}
         records.discard(None)
+        events = _events(connection, article_id)
+        urls = {row["url"]} | {e["old_url"] for e in events if e["kind"] == "moved"}
         capture_rows = [
             dict(c)
             for c in connection.execute(
                 select(*captures.c[CAPTURE_FIELDS])
-                .where(or_(captures.c.url == row["url"], captures.c.warc_record_id.in_(records)))
+                .where(or_(captures.c.url.in_(urls), captures.c.warc_record_id.in_(records)))
                 .order_by(captures.c.fetched_at, captures.c.id)
             ).mappings()
         ]
@@ -128,10 +141,41 @@ def show(engine: Engine, ref: str, *, diff: bool = False) -> ArticleView:
         captures=capture_rows,
         versions=[_version(v, n) for n, v in enumerate(version_rows, start=1)],
         replay_url=replay_url(current["url"] if current else row["url"], when),
+        events=events,
+        editions=editions(engine, article_id),
     )
     if diff:
         view.diffs = version_diffs(view.versions)
     return view
+
+
+def _events(connection: Connection, article_id: int) -> list[dict[str, Any]]:
+    events = ArticleEvent.__table__
+    query = select(*events.c[EVENT_FIELDS]).where(events.c.article_id == article_id)
+    return [dict(e) for e in connection.execute(query.order_by(events.c.id)).mappings()]
+
+
+def editions(engine: Engine, article_id: int) -> list[dict[str, Any]]:
+    """The article's other language editions (same source and translation group)."""
+    article = ArticleRow.__table__
+    with engine.connect() as connection:
+        mine = connection.execute(
+            select(article.c.source_id, article.c.translation_group).where(
+                article.c.id == article_id
+            )
+        ).first()
+        if mine is None or mine.translation_group is None:
+            return []
+        rows = connection.execute(
+            select(article.c.id, article.c.language, article.c.url)
+            .where(
+                article.c.source_id == mine.source_id,
+                article.c.translation_group == mine.translation_group,
+                article.c.id != article_id,
+            )
+            .order_by(article.c.language, article.c.id)
+        ).mappings()
+        return [dict(r) for r in rows]
 
 
 def _version(row: dict[str, Any], number: int) -> dict[str, Any]:

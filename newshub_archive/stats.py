@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from crawler.errors import NewshubError
 from newshub_archive.selection import ArticleFilter
-from pipelines.db.models import ArticleRow, Capture, CrawlRun, SourceRow
+from pipelines.db.models import ArticleEvent, ArticleRow, Capture, CrawlRun, SourceRow
 
 
 @dataclass
@@ -29,6 +29,10 @@ class SourceStats:
     missing_warc_files: int = 0
     last_success: dict[str, Any] | None = None
     last_run_status: str | None = None
+    # Articles the site removed (still archived), moves recorded, articles with editions.
+    removed: int = 0
+    moved: int = 0
+    with_editions: int = 0
 
 
 @dataclass
@@ -96,6 +100,15 @@ def _source_stats(
     result = SourceStats(name)
     result.articles = connection.execute(
         select(func.count()).where(article.c.source_id == source_id)
+    ).scalar_one()
+    result.removed, result.with_editions = connection.execute(
+        select(func.count(article.c.removed_at), func.count(article.c.translation_group)).where(
+            article.c.source_id == source_id
+        )
+    ).one()
+    events = ArticleEvent.__table__
+    result.moved = connection.execute(
+        select(func.count()).where(events.c.source_id == source_id, events.c.kind == "moved")
     ).scalar_one()
     result.captures = connection.execute(
         select(func.count()).where(capture.c.source_id == source_id)

@@ -105,7 +105,7 @@ class DatabasePipeline:
         await asyncio.to_thread(self.store.close)
         stats = self.crawler.stats
         assert stats is not None
-        for name in ("new", "updated", "unchanged"):
+        for name in ("new", "updated", "unchanged", "moved"):
             stats.set_value(f"newshub/articles_{name}", self.store.counts[name])
         stats.set_value("newshub/captures_stored", self.store.counts["captures"])
         stats.set_value("newshub/db_errors", list(self.store.errors))

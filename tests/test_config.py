@@ -18,6 +18,7 @@ schedule = "*/30 * * * *"
 max_articles = 500
 delay = 1.5
 rules = { body = "css:.entry-content" }
+discovery = { rest_api = false, listings = false }
 
 [[source]]
 name = "other"
@@ -39,6 +40,8 @@ def test_loads_sources(tmp_path: Path) -> None:
         hub.max_articles == 500 and hub.delay == 1.5 and hub.rules == {"body": "css:.entry-content"}
     )
     assert hub.domains == ("webangah.example",)
+    assert hub.discovery == {"rest_api": False, "listings": False}
+    assert sources["other"].discovery == {}
     assert sources["other"].domains == ("other.example",)
 
 
@@ -58,6 +61,9 @@ def test_loads_sources(tmp_path: Path) -> None:
         ('source = "x"\n', "array of tables"),
         ('[[source]]\nname = "x"\nhome = "http://a/"\nrules = { title = "h1[[" }\n', "bad css"),
         ('[[source]]\nname = "x"\nhome = "http://a/"\nrules = { colour = "h1" }\n', "unknown key"),
+        ('[[source]]\nname = "x"\nhome = "http://a/"\ndiscovery = { rss = false }\n', "'rss'"),
+        ('[[source]]\nname = "x"\nhome = "http://a/"\ndiscovery = { feeds = 0 }\n', "true or"),
+        ('[[source]]\nname = "x"\nhome = "http://a/"\ndiscovery = "off"\n', "a table of"),
     ],
 )
 def test_errors_are_one_line(tmp_path: Path, text: str, message: str) -> None:

@@ -105,9 +105,9 @@ def test_broken_gzip_sitemap_yields_nothing(body: bytes) -> None:
 
 
 def test_gzip_bomb_sitemap_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
-    import crawler.discovery
+    import crawler.sitemaps
 
-    monkeypatch.setattr(crawler.discovery, "_MAX_XML", 1024)
+    monkeypatch.setattr(crawler.sitemaps, "_MAX_XML", 1024)
     bomb = gzip.compress(NEWS + b"<!--" + b" " * 4096 + b"-->")
     assert list(parse_sitemap(bomb)) == []
     assert len(list(parse_sitemap(gzip.compress(NEWS)))) == 2  # under the cap: parsed

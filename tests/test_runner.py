@@ -39,3 +39,22 @@ def test_a_capped_run_finishes_and_names_its_caps() -> None:
         Source("hub", "http://hub.test/"), 8, {**stats, "finish_reason": "x"}, None, 1
     )
     assert failed.status == "failed"
+
+
+def test_discovery_switches_per_source(tmp_path: Path) -> None:
+    plain = settings_for(Source("hub", "http://hub.test/"), tmp_path)
+    assert plain.getbool("HUB_DISCOVER_REST_API") and plain.getbool("HUB_DISCOVER_SITEMAPS")
+    off = Source("hub", "http://hub.test/", discovery={"rest_api": False, "feeds": False})
+    settings = settings_for(off, tmp_path)
+    assert not settings.getbool("HUB_DISCOVER_REST_API")
+    assert not settings.getbool("HUB_DISCOVER_FEEDS")
+    assert settings.getbool("HUB_DISCOVER_LISTINGS")
+
+
+def test_the_summary_names_moves_removals_and_returns() -> None:
+    stats = {"finish_reason": "finished", "downloader/response_count": 3}
+    quiet = summarize(Source("hub", "http://hub.test/"), 1, stats, None, 1.0).lines()
+    assert not any(line.startswith("identity") for line in quiet)
+    stats |= {"newshub/articles_moved": 5, "newshub/removals/removed": 1}
+    lines = summarize(Source("hub", "http://hub.test/"), 2, stats, None, 1.0).lines()
+    assert "identity      5 moved, 1 removed by the site, 0 back" in lines

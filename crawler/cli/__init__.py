@@ -3,11 +3,12 @@
 Importing this package registers every command on `main`.
 """
 
-from crawler.cli import archive, crawling, db, export, monitoring, query, schedule, serve
+from crawler.cli import archive, cluster, crawling, db, export, monitoring, query, schedule, serve
 from crawler.cli.base import main
 
 __all__ = [
     "archive",
+    "cluster",
     "crawling",
     "db",
     "export",

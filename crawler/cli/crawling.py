@@ -8,7 +8,7 @@ import click
 
 from crawler.cli.base import Context, log_format_option, main, pass_context
 from crawler.cli.output import count_line, echo_json, echo_rich, format_option, make_table
-from crawler.config import ConfigError
+from crawler.config import ConfigError, Source
 
 
 @main.command()
@@ -39,13 +39,21 @@ def sources(obj: Context, fmt: str) -> None:
 @click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests.")
 @click.option(
     "--trigger",
-    type=click.Choice(["manual", "cron", "daemon"]),
+    type=click.Choice(["manual", "cron", "daemon", "dispatch"]),
     default="manual",
     help="What started this run (recorded in crawl_runs).",
 )
 @click.option(
     "--verbose", "-v", is_flag=True, help="Show Scrapy's log on stderr instead of a log file."
 )
+@click.option(
+    "--dispatch",
+    is_flag=True,
+    help="Enqueue the crawl for the cluster's workers (NEWSHUB_BROKER_URL) and return.",
+)
+# Set by `newshub worker` on the crawls it starts: recorded in crawl_runs.
+@click.option("--worker", "worker", hidden=True)
+@click.option("--job", "job_id", type=int, hidden=True)
 @log_format_option
 @pass_context
 def crawl(
@@ -58,6 +66,9 @@ def crawl(
     delay: float | None,
     trigger: str,
     verbose: bool,
+    dispatch: bool,
+    worker: str | None,
+    job_id: int | None,
     log_format: str,
 ) -> None:
     """Crawl SOURCE from the config file, or an ad-hoc hub given with --url.
@@ -78,11 +89,16 @@ def crawl(
             known = ", ".join(sorted(configured)) or "none"
             raise ConfigError(f"no source named {source_name!r}; configured: {known}")
         source = configured[source_name]
+    if dispatch:
+        _dispatch(obj, source, url)
+        return
     options = CrawlOptions(
         max_articles=max_articles,
         concurrency=concurrency,
         delay=delay,
         trigger=trigger,
+        worker=worker,
+        job_id=job_id,
         progress=True,
         verbose=verbose,
         log_format=log_format,
@@ -90,6 +106,24 @@ def crawl(
     summary = crawl(source, obj.paths(), options)
     for line in summary.lines():
         click.echo(line)
+
+
+def _dispatch(obj: Context, source: Source, url: str | None) -> None:
+    """`crawl SOURCE --dispatch`: one job on the source's queue."""
+    from crawler.scheduling.cluster import BROKER_ENV, DEFAULT_QUEUE, broker_url, dispatch, job_app
+
+    if url:
+        raise click.UsageError("--dispatch needs a SOURCE from the config file (workers read it)")
+    if broker_url() is None:
+        raise ConfigError(f"--dispatch needs {BROKER_ENV} (the cluster's job database)")
+    app = job_app()
+    with app.open():
+        job_id = dispatch(app, source, trigger="dispatch")
+    queue = source.queue or DEFAULT_QUEUE
+    if job_id is None:
+        click.echo(f"a crawl of {source.name} is already waiting on queue {queue!r}")
+    else:
+        click.echo(f"crawl of {source.name} enqueued on queue {queue!r} (job {job_id})")
 
 
 @main.command()
@@ -102,8 +136,20 @@ def crawl(
     show_default=True,
     help="A fixed port keeps article URLs stable across demo runs (0: any free port).",
 )
+@click.option(
+    "--rest-api",
+    type=click.Choice(["off", "pretty", "plain"]),
+    default="off",
+    show_default=True,
+    help="Serve a WordPress REST API (/wp-json/, or /?rest_route=/ for plain permalinks).",
+)
+@click.option(
+    "--sitemap-only", is_flag=True, help="Older articles reachable only through the sitemaps."
+)
 @pass_context
-def demo(obj: Context, articles: int, seed: int, port: int) -> None:
+def demo(
+    obj: Context, articles: int, seed: int, port: int, rest_api: str, sitemap_only: bool
+) -> None:
     """Serve the bundled demo hub on 127.0.0.1 and crawl it with the default settings."""
     from crawler.cli.serve import DEFAULT_URL, serve_command
     from crawler.config import adhoc_source
@@ -113,7 +159,13 @@ def demo(obj: Context, articles: int, seed: int, port: int) -> None:
     from pipelines.db.engine import safe_url
 
     paths = obj.paths()
-    server = DemoServer(DemoHub(articles=articles, seed=seed), port=port)
+    hub = DemoHub(
+        articles=articles,
+        seed=seed,
+        rest_api="" if rest_api == "off" else rest_api,
+        sitemap_only=sitemap_only,
+    )
+    server = DemoServer(hub, port=port)
     try:
         server.start()
     except OSError as exc:

@@ -36,7 +36,7 @@ def stats(obj: Context, source: str | None, days: int, fmt: str) -> None:
         return
     configured = obj.sources(required=False)
     shown = [s for s in report.sources if s.captures or s.name in configured or s.name == source]
-    right = ("ARTICLES", "CAPTURES", "WARC FILES", "WARC BYTES")
+    right = ("ARTICLES", "REMOVED", "MOVED", "CAPTURES", "WARC FILES", "WARC BYTES")
     table = make_table("SOURCE", *right, "LAST SUCCESSFUL RUN", right=right)
     for s in shown:
         run = s.last_success
@@ -49,7 +49,16 @@ def stats(obj: Context, source: str | None, days: int, fmt: str) -> None:
         size = f"{s.warc_bytes:,}" if s.warc_bytes is not None else "-"
         if s.missing_warc_files:
             size += f" ({s.missing_warc_files} missing)"
-        table.add_row(s.name, f"{s.articles:,}", f"{s.captures:,}", str(s.warc_files), size, last)
+        table.add_row(
+            s.name,
+            f"{s.articles:,}",
+            f"{s.removed:,}",
+            f"{s.moved:,}",
+            f"{s.captures:,}",
+            str(s.warc_files),
+            size,
+            last,
+        )
     echo_rich(table)
     hidden = len(report.sources) - len(shown)
     if hidden:

@@ -152,6 +152,8 @@ def show(obj: Context, ref: str, versions: bool, diff: bool, fmt: str) -> None:
             "article": view.article,
             "replay_url": view.replay_url,
             "captures": view.captures,
+            "editions": view.editions,
+            "history": view.events,
         }
         if versions:
             data["versions"] = view.versions
@@ -174,6 +176,22 @@ def show(obj: Context, ref: str, versions: bool, diff: bool, fmt: str) -> None:
             *(str(c[key]) for key in ("warc_file", "warc_offset", "warc_record_id", "url")),
         )
     echo_rich(captures)
+    if view.editions:
+        click.echo(f"editions ({len(view.editions)})")
+        for e in view.editions:
+            click.echo(f"  {e['language'] or '?':<8}{e['id']:>8}  {e['url']}")
+    if view.events:
+        click.echo(f"history ({len(view.events)})")
+        history = make_table("WHEN", "EVENT", "HOW", "FROM", "TO")
+        for e in view.events:
+            history.add_row(
+                str(plain_value(e["at"])),
+                e["kind"],
+                e["detail"] or "",
+                e["old_url"] or "",
+                e["new_url"] or "",
+            )
+        echo_rich(history)
     click.echo(f"versions ({len(view.versions)})" + ("" if versions else ": --versions lists"))
     if versions and view.versions:
         table = make_table("VERSION", "CAPTURED", "HASH", "EXTRACTOR", "RECORD", right=("VERSION",))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import os
 from dataclasses import asdict
@@ -26,7 +28,9 @@ def runs(obj: Context, source: str | None, limit: int, fmt: str) -> None:
     engine = obj.archive(source, empty_ok=True)
     found = [] if engine is None else list_runs(engine, source=source, limit=limit)
     if fmt == "json":
-        echo_json([{**asdict(run), "duration": run.duration} for run in found])
+        echo_json(
+            [{**asdict(run), "duration": run.duration, "ran_on": run.ran_on} for run in found]
+        )
         return
     if engine is None:
         click.echo("no runs recorded (the database is empty)")
@@ -36,7 +40,8 @@ def runs(obj: Context, source: str | None, limit: int, fmt: str) -> None:
         return
     right = ("RUN", "TOOK", "PAGES")
     table = make_table(
-        "RUN", "SOURCE", "STATUS", "TRIGGER", "STARTED", *right[1:], "NEW/UPD/SAME", "ERROR",
+        "RUN", "SOURCE", "STATUS", "TRIGGER", "STARTED", *right[1:], "NEW/UPD/SAME", "RAN ON",
+        "ERROR",
         right=right,
     )  # fmt: skip
     for run in found:
@@ -50,6 +55,7 @@ def runs(obj: Context, source: str | None, limit: int, fmt: str) -> None:
             took,
             str(run.pages),
             f"{run.new}/{run.updated}/{run.unchanged}",
+            run.ran_on,
             run.error.splitlines()[0][:120] if run.error else "",
         )
     echo_rich(table)
@@ -66,21 +72,36 @@ def schedule() -> None:
     type=click.FloatRange(min=0),
     help="Seconds running crawls get to finish after SIGTERM (default 60).",
 )
+@click.option(
+    "--max-concurrent-crawls",
+    "max_crawls",
+    type=click.IntRange(min=1),
+    envvar="NEWSHUB_MAX_CONCURRENT_CRAWLS",
+    help="Crawls run at once; due ones beyond it wait, most overdue first "
+    "(default from the host's cores and memory).",
+)
 @log_format_option
 @pass_context
-def schedule_run(obj: Context, stop_grace: float | None, log_format: str) -> None:
-    """Run the scheduler in the foreground until SIGTERM or Ctrl-C (for systemd)."""
+def schedule_run(
+    obj: Context, stop_grace: float | None, max_crawls: int | None, log_format: str
+) -> None:
+    """Run the scheduler in the foreground until SIGTERM or Ctrl-C (for systemd).
+
+    With NEWSHUB_BROKER_URL set, due crawls are enqueued for `newshub worker` processes
+    instead of running here.
+    """
     import dataclasses
 
     from crawler.locks import schema_lock
     from crawler.log_format import use_json_logs
+    from crawler.scheduling.cluster import broker_url, dispatch, job_app
     from crawler.scheduling.daemon import Daemon, DaemonOptions
     from pipelines.db.schema import ensure_schema
 
     sources = obj.sources()
     if not any(source.schedule for source in sources.values()):
         raise ConfigError(f"no source in {config_path(obj.config)} has a 'schedule'")
-    options = DaemonOptions()
+    options = DaemonOptions(max_concurrent_crawls=max_crawls)
     if stop_grace is not None:
         options = dataclasses.replace(options, stop_grace=stop_grace)
     logging.basicConfig(
@@ -92,9 +113,15 @@ def schedule_run(obj: Context, stop_grace: float | None, log_format: str) -> Non
     engine = obj.engine()
     with schema_lock(engine):
         ensure_schema(engine)
-    daemon = Daemon(sources, config_path(obj.config), options)
+    dispatcher = None
+    app = None
+    if broker_url() is not None:  # a cluster: workers run the crawls
+        app = job_app()
+        dispatcher = functools.partial(dispatch, app, trigger="daemon")
+    daemon = Daemon(sources, config_path(obj.config), options, dispatcher=dispatcher)
     try:
-        daemon.run(engine)
+        with app.open() if app is not None else contextlib.nullcontext():
+            daemon.run(engine)
     finally:
         engine.dispose()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from crawler.demo import rest
 from crawler.demo.web import HTML_UTF8, DemoResponse, e, html, iso_local, month_day_year, redirect
 
 if TYPE_CHECKING:
@@ -30,18 +31,25 @@ def list_url(kind: str, slug: str, page: int) -> str:
 
 
 def head(
-    hub: DemoHub, base: str, title: str, *, extra: str = "", charset: str = '<meta charset="UTF-8">'
+    hub: DemoHub,
+    base: str,
+    title: str,
+    *,
+    extra: str = "",
+    charset: str = '<meta charset="UTF-8">',
+    lang: str = "en-US",
 ) -> str:
     """``<!DOCTYPE>`` through ``<body>``: charset, title, feed links and ``extra`` head tags."""
     return (
-        f'<!DOCTYPE html>\n<html lang="en-US">\n<head>\n{charset}\n'
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n{charset}\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{e(title)}</title>\n"
         f'<link rel="alternate" type="application/rss+xml" title="{e(hub.site_name)} &raquo; '
         f'Feed" href="{base}/feed/">\n'
         f'<link rel="alternate" type="application/atom+xml" href="{base}/feed/atom/">\n'
         f'<link rel="stylesheet" href="{base}/wp-content/themes/hub/style.css?ver=6.5">\n'
-        f"{extra}</head>\n"
+        + (rest.announce(hub, base)[0] if hub.rest_api else "")
+        + f"{extra}</head>\n"
     )
 
 
@@ -104,13 +112,15 @@ def listing(hub: DemoHub, base: str, kind: str, slug: str, page: int) -> DemoRes
     """Home page, ``/page/N/`` and category/tag/author archives, 10 per page, newest first."""
     if kind == "home":
         arts, heading = hub.latest, None
+    elif hub.sitemap_only:  # archives off: older articles are only in the sitemaps
+        return not_found(hub, base)
     else:
         names = {"category": hub.categories, "tag": hub.tags, "author": hub.authors}[kind]
         if slug not in names:
             return not_found(hub, base)
         arts = hub.listing(kind, slug)
         heading = f"{kind.capitalize()}: {names[slug]}"
-    pages = max(1, -(-len(arts) // PER_PAGE))
+    pages = 1 if hub.sitemap_only else max(1, -(-len(arts) // PER_PAGE))
     if page < 1 or page > pages:
         return not_found(hub, base)
     chunk = arts[(page - 1) * PER_PAGE : page * PER_PAGE]

@@ -75,6 +75,7 @@ class ArticleParts:
             f'<li><a href="{self.base}{self.hub.article(i).path}{RELATED_TRACKING}">'
             f"{e(self.hub.article(i).title)}</a></li>"
             for i in self.art.related
+            if self.hub.exists(i)
         )
 
     def tags(self, sep: str = " ") -> str:
@@ -231,6 +232,16 @@ def head_meta(c: ArticleParts) -> str:
         f'<link rel="shortlink" href="{c.base}/?p={a.id}">',
         f'<meta name="description" content="{e(a.lead)}">',
     ]
+    # Language editions as WPML prints them (WPML_SEO_HeadLangs::head_langs, GPL-2.0-or-later:
+    # hreflang before href, " />"), x-default last pointing at the original.
+    alternates = c.hub.alternates.get(a.id, {})
+    out += [
+        f'<link rel="alternate" hreflang="{lang}" href="{c.base}{path}" />'
+        for lang, path in alternates.items()
+    ]
+    if alternates:
+        first = next(iter(alternates.values()))
+        out.append(f'<link rel="alternate" hreflang="x-default" href="{c.base}{first}" />')
     if a.has_opengraph:
         out += [
             '<meta property="og:locale" content="en_US">',

@@ -224,8 +224,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--site-name", default="Webangah News Hub")
+    parser.add_argument("--rest-api", choices=("", "pretty", "plain"), default="")
+    parser.add_argument("--sitemap-only", action="store_true")
+    parser.add_argument(
+        "--sitemap-lastmod", choices=("modified", "published", "none"), default="modified"
+    )
     args = parser.parse_args(argv)
-    hub = DemoHub(args.articles, seed=args.seed, site_name=args.site_name)
+    hub = DemoHub(
+        args.articles,
+        seed=args.seed,
+        site_name=args.site_name,
+        rest_api=args.rest_api,
+        sitemap_only=args.sitemap_only,
+        sitemap_lastmod=args.sitemap_lastmod,
+    )
     server = DemoServer(hub, args.host, args.port).start()
     print(f"Serving {len(hub)} demo articles at {server.url}/ (Ctrl-C to stop)", flush=True)
     try:

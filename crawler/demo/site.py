@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, unquote
 
-from crawler.demo import assets, feeds, generate, pages, themes
+from crawler.demo import assets, feeds, generate, pages, rest, themes
 from crawler.demo.text import CATEGORIES, slugify
 from crawler.demo.web import SITE_TZ, DemoResponse, finish, redirect
 
@@ -103,7 +103,21 @@ class DemoHub:
         seed: int = 1,
         site_name: str = "Webangah News Hub",
         start: datetime | None = None,
+        rest_api: str = "",
+        sitemap_only: bool = False,
+        sitemap_lastmod: str = "modified",
     ) -> None:
+        """``rest_api``: "" (off), "pretty" (``/wp-json/``) or "plain" (``/?rest_route=/``).
+        ``sitemap_only``: older articles reachable only through the sitemaps (listings not
+        paginated, no category/tag/author archives, no related links).
+        ``sitemap_lastmod``: "modified" (true), "published" (edits never move it), "none"."""
+        if rest_api not in ("", "pretty", "plain"):
+            raise ValueError("rest_api must be '', 'pretty' or 'plain'")
+        if sitemap_lastmod not in ("modified", "published", "none"):
+            raise ValueError("sitemap_lastmod must be 'modified', 'published' or 'none'")
+        self.rest_api = rest_api
+        self.sitemap_only = sitemap_only
+        self.sitemap_lastmod = sitemap_lastmod
         if start is None:
             start = DEFAULT_START
         elif start.tzinfo is None:
@@ -122,6 +136,8 @@ class DemoHub:
     def _setup(
         self, arts: list[DemoArticle], *, seed: int, site_name: str, start: datetime, used: set
     ) -> None:
+        if self.sitemap_only:  # no related links lead to older articles
+            arts = [dataclasses.replace(a, related=()) for a in arts]
         self.seed = seed
         self.site_name = site_name
         self.start = start
@@ -143,6 +159,15 @@ class DemoHub:
                 self._lists.setdefault(("tag", tslug), []).append(a)
         # (base_url, page key) -> built response; (base_url, page key, gzip) -> as sent.
         self._cache: dict[tuple, DemoResponse] = {}
+        # Later states (crawler.demo.changes): old path -> new path answered with a 301, and
+        # language editions (separate posts, reached only through hreflang) by their path.
+        self.redirects: dict[str, str] = {}
+        self.editions: dict[str, DemoArticle] = {}
+        self.alternates: dict[int, dict[str, str]] = {}
+
+    def exists(self, id: int) -> bool:
+        """Whether an article with this id is published (not removed)."""
+        return id in self._by_id
 
     def __len__(self) -> int:
         return len(self.articles)
@@ -182,6 +207,9 @@ class DemoHub:
             published = self.start + timedelta(minutes=off)
             arts.append(_article(self.seed, first + k, published, new_start, self.site_name, used))
         hub = DemoHub.__new__(DemoHub)
+        hub.rest_api = self.rest_api
+        hub.sitemap_only = self.sitemap_only
+        hub.sitemap_lastmod = self.sitemap_lastmod
         hub._setup(arts, seed=self.seed, site_name=self.site_name, start=new_start, used=used)
         return hub
 
@@ -202,6 +230,8 @@ class DemoHub:
         path, _, query = target.partition("?")
         path = unquote(path) or "/"
         key, build = self._route(path, parse_qs(query))
+        if self.rest_api:
+            build = rest.announcing(self, build)
         if key is None:
             return finish(build(base), accept_gzip)
         cache_key = (base, key, accept_gzip)
@@ -215,15 +245,24 @@ class DemoHub:
 
     def _route(self, path: str, q: dict[str, list[str]]):
         """(cache key or None, builder(base_url) -> DemoResponse) for a path and query."""
+        if self.rest_api == "pretty" and path.startswith("/wp-json/"):
+            return None, lambda b: rest.render(self, b, path[len("/wp-json") :], q)
+        if self.rest_api == "plain" and path == "/" and "rest_route" in q:
+            return None, lambda b: rest.render(self, b, q["rest_route"][0], q)
         if path == "/":
             if "p" in q:
                 return None, lambda b: self._shortlink(q["p"][0], b)
             if "s" in q:
                 return None, lambda b: pages.search(self, b, q["s"][0])
             return ("list", "home", "", 1), lambda b: pages.listing(self, b, "home", "", 1)
+        if path in self.editions:
+            edition = self.editions[path]
+            return ("article", edition.id), lambda b: themes.article_page(self, edition, b)
         m = _ARTICLE.match(path)
         if m:
             art = self._by_path.get(path.rstrip("/") + "/")
+            if art is None and path in self.redirects:
+                return None, lambda b: redirect(b + self.redirects[path], 301)
             if art is None:
                 return None, lambda b: pages.not_found(self, b)
             if not path.endswith("/"):

@@ -198,7 +198,14 @@ def article_page(hub: DemoHub, art: DemoArticle, base: str) -> DemoResponse:
     ctype, meta = _charset(art)
     body_class = f"post-template-default single single-post postid-{art.id} theme-{art.theme}"
     text = (
-        pages.head(hub, base, f"{art.title} - {hub.site_name}", extra=head_meta(c), charset=meta)
+        pages.head(
+            hub,
+            base,
+            f"{art.title} - {hub.site_name}",
+            extra=head_meta(c),
+            charset=meta,
+            lang="en-US" if art.language == "en" else art.language,
+        )
         + f'<body class="{body_class}">\n'
         + pages.header(hub, base)
         + BODIES[art.theme](c)

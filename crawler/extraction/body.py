@@ -26,6 +26,7 @@ CONTAINER_GROUPS: tuple[tuple[str, ...], ...] = (
         ".jeg_inner_content .content-inner",
         ".entry-content .content-inner",
         ".entry-content",
+        ".wp-block-post-content",
     ),
     (
         ".post-content", ".article-content", ".article-body", ".post-body", ".story-body",

@@ -113,7 +113,7 @@ def class_id(el: etree._Element) -> str:
 _REGION = re.compile(
     r"(?:^|[\s_-])(?:comments?|respond|related|relatedposts|yarpp|crp|sidebar|widget|widgets"
     r"|menu|site-footer|colophon|site-header|navbar|popular|trending|most-read|recommended"
-    r"|breadcrumbs?|pagination|jeg_footer|td-footer)(?:$|[\s_-])"
+    r"|breadcrumbs?|pagination|jeg_footer|td-footer|wp-block-query)(?:$|[\s_-])"
 )
 _REGION_TAGS = frozenset({"aside", "nav", "form"})
 

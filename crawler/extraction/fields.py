@@ -14,6 +14,7 @@ from lxml import etree
 from .dom import in_other_region, norm
 from .index import PageIndex, elements, texts
 from .structured import Structured, text_value
+from .wordpress import author_names
 
 _SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " » ", " · ", " • ", " : ", " / ")
 _H1 = (
@@ -162,6 +163,7 @@ def find_author(
         (texts(page, rule), "rules"),
         (_jsonld_people(data, data.article.get("author")), "json-ld"),
         ([data.first_meta("author", "article:author", "parsely-author", "dc.creator")], "meta"),
+        (author_names(page)[:1], "wordpress"),
         (texts(page, _BYLINE), "byline"),
     ]
     for values, source in candidates:

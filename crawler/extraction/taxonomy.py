@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .dom import norm
-from .index import PageIndex, texts
+from .dom import in_other_region, norm, text_of
+from .index import PageIndex, elements, texts
 from .structured import Structured, text_value
+from .wordpress import in_other_taxonomy, post_class_terms, post_terms
 
 _CATEGORY = (
     ".jeg_meta_category a", ".td-category a", ".entry-category a", ".post-cat-wrap a",
@@ -43,6 +44,7 @@ def find_category(
         (texts(page, rule), "rules"),
         ([text_value(section[0] if isinstance(section, list) and section else section)], "json-ld"),
         ([data.first_meta("article:section")], "meta"),
+        (post_terms(page).get("category", [])[:1], "wordpress"),
         (texts(page, _CATEGORY), "label"),
     ]
     for values, source in candidates:
@@ -54,7 +56,10 @@ def find_category(
     crumbs = [c for c in map(_clean_label, crumbs) if c and c.casefold() not in _HOME]
     if crumbs and title and crumbs[-1].casefold() == title.casefold():
         crumbs.pop()
-    return (crumbs[-1], "breadcrumb") if crumbs else (None, "")
+    if crumbs:
+        return crumbs[-1], "breadcrumb"
+    named = post_class_terms(page).get("category")
+    return (named[0], "post-class") if named else (None, "")
 
 
 def _jsonld_breadcrumb(data: Structured) -> list[str]:
@@ -75,6 +80,12 @@ def _jsonld_breadcrumb(data: Structured) -> list[str]:
     return []
 
 
+def _tag_links(page: PageIndex) -> list[str]:
+    """Tag links, never those of a post-terms block of another taxonomy (category, custom)."""
+    hits = [el for el in elements(page, _TAG_LINKS) if not in_other_taxonomy(el)]
+    return [t for el in hits if not in_other_region(el) and (t := norm(text_of(el)))]
+
+
 def find_tags(
     page: PageIndex, data: Structured, rule: Sequence[str], category: str | None
 ) -> tuple[list[str], str]:
@@ -82,12 +93,16 @@ def find_tags(
     keywords = data.article.get("keywords")
     if isinstance(keywords, str):
         keywords = keywords.split(",")
+    terms = post_terms(page)
     candidates: list[tuple[list[str], str]] = [
         (texts(page, rule), "rules"),
         ([text_value(k) for k in keywords] if isinstance(keywords, list) else [], "json-ld"),
         ([norm(v) for v in data.meta.get("article:tag", [])], "meta"),
-        (texts(page, _TAG_LINKS), "links"),
+        (terms.get("post_tag", []), "wordpress"),
     ]
+    if "post_tag" not in terms:  # a block theme's tag list, even empty, is the whole truth
+        candidates.append((_tag_links(page), "links"))
+        candidates.append((post_class_terms(page).get("post_tag", []), "post-class"))
     skip = {category.casefold()} if category else set()
     for values, source in candidates:
         tags: list[str] = []

@@ -4,7 +4,8 @@ At spider open it reads the source's archived articles (URL, dates, ETag, Last-M
 thread; requests to those URLs get If-None-Match / If-Modified-Since. A 304 is already in the
 WARC (the capture middleware at 950 archives whatever comes back) and in `captures`; here it
 only ends the request, with no re-extraction, and the article's last_seen is bumped. 200s
-leave their validators for next time. Both are written back in a thread at spider close.
+leave their validators for next time. Both are written back in a thread at spider close, with
+the change signals (REST `modified_gmt`, sitemap lastmod) of the articles seen this run.
 
 At 800 it runs after DownloaderStats (850) counted the response and before redirects (600).
 It owns the crawl's RecrawlState; the incremental spider middleware finds it through
@@ -93,6 +94,7 @@ class ConditionalRequestMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status == 304 and request.meta.get(VALIDATED) == request.url:
             self.not_modified.append((request.url, datetime.now(UTC)))
+            self.state.learn(request.url, request.meta)  # the new signal, and the same page
             self.crawler.stats.inc_value("newshub/recrawl/not_modified")
             raise IgnoreRequest(f"not modified since archived: {request.url}")
         if response.status == 200 and request.method == "GET":
@@ -104,13 +106,17 @@ class ConditionalRequestMiddleware:
 
     async def spider_closed(self, spider: Spider) -> None:
         source_id = self.source_id or self.state.known.source_id
-        if source_id is None or not (self.validators or self.not_modified):
+        # The spider's (HubSpider.learned: articles extracted), then this run's 304s.
+        learned = {**getattr(spider, "learned", {}), **self.state.signals}
+        signals = [(url, *values) for url, values in learned.items()]
+        if source_id is None or not (self.validators or self.not_modified or signals):
             return
         validators, self.validators = self.validators, []
         not_modified, self.not_modified = self.not_modified, []
+        self.state.signals = {}
         try:
             await asyncio.to_thread(
-                with_engine, self.url, write_back, source_id, validators, not_modified
+                with_engine, self.url, write_back, source_id, validators, not_modified, signals
             )
         except Exception as exc:  # the archive is complete without them; next run refetches
             logger.warning("recrawl: cannot store validators and last_seen (%s)", exc)

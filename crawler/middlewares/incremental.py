@@ -33,7 +33,13 @@ from crawler.items import ArticleItem
 from crawler.middlewares.conditional import ConditionalRequestMiddleware
 from crawler.middlewares.offsite import on_site_check
 from crawler.middlewares.repeats import RepeatedLinksMiddleware
-from crawler.recrawl_policy import RecrawlPolicy, RecrawlState, listing_root
+from crawler.recrawl_policy import (
+    NEXT_PAGE,
+    RecrawlPolicy,
+    RecrawlState,
+    exact_change,
+    listing_root,
+)
 from crawler.urls import looks_like_article, page_number
 
 if TYPE_CHECKING:
@@ -53,6 +59,7 @@ class _Page:
     article: bool = False  # the page is itself an article
     links: int = 0  # links to articles, archived or not
     fresh: bool = False  # some of them new or changed
+    unchanged: bool = False  # some archived one whose own change signal is as recorded
 
 
 class IncrementalMiddleware:
@@ -77,11 +84,7 @@ class IncrementalMiddleware:
             raise NotConfigured("INCREMENTAL_ENABLED is off")
         if not settings.getbool("CONDITIONAL_ENABLED") or not settings.get("DB_URL"):
             raise NotConfigured("the conditional middleware loads what is archived; it is off")
-        policy = RecrawlPolicy(
-            recheck_days=settings.getfloat("INCREMENTAL_RECHECK_DAYS"),
-            recheck_interval=settings.getfloat("INCREMENTAL_RECHECK_INTERVAL"),
-            recheck_old_days=settings.getfloat("INCREMENTAL_RECHECK_OLD_DAYS"),
-        )
+        policy = RecrawlPolicy.from_settings(settings)
         middleware = cls(
             crawler, policy, stop_pagination=settings.getbool("INCREMENTAL_STOP_PAGINATION")
         )
@@ -114,11 +117,11 @@ class IncrementalMiddleware:
             elif isinstance(entry, Request) and not entry.meta.get("requisite"):
                 if not self._wanted(entry, page, now):
                     continue
-                if self._is_next_page(entry, response):
+                if entry.meta.get(NEXT_PAGE) or self._is_next_page(entry, response):
                     next_pages.append(entry)  # decided once the whole page is seen
                     continue
             yield entry
-        if next_pages and self._listing_exhausted(page):
+        if next_pages and (self._listing_exhausted(page) or self._signals_exhausted(page)):
             self.crawler.stats.inc_value("newshub/recrawl/pagination_stopped")
             return
         for request in next_pages:
@@ -128,14 +131,17 @@ class IncrementalMiddleware:
         url = request.url
         if self._repeated(url) or not self.on_site(request):
             return True  # uncounted: the repeated-links or the off-site filter drops it
-        known = self.state.known.articles.get(url)
-        if known is None:
+        found = self.state.known.find(url)
+        if found is None:
             if looks_like_article(url):
                 page.links += 1
                 page.fresh = True
             return True
+        # A shortlink or a slash-less permalink is the archived article it redirects to.
+        url, known = found
         page.links += 1
-        reason = self.policy.reason(url, known, request.meta.get("lastmod"), now)
+        page.unchanged = page.unchanged or exact_change(known, request.meta) is False
+        reason = self.policy.reason(url, known, request.meta.get("lastmod"), now, request.meta)
         if reason is None:
             self.state.dropped.add(url)
             return False
@@ -160,6 +166,11 @@ class IncrementalMiddleware:
             and page.links > 0
             and not page.fresh
         )
+
+    def _signals_exhausted(self, page: _Page) -> bool:
+        """A REST listing ordered by modification, newest first, reached a post whose
+        `modified_gmt` is as recorded: the posts on later pages changed even earlier."""
+        return self.stop_pagination and self.state.known.completed and page.unchanged
 
     def spider_closed(self, spider: Spider) -> None:
         self.crawler.stats.set_value("newshub/recrawl/skipped", self.state.skipped)

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ from sqlalchemy import Engine
 
 from crawler import settings as defaults
 from crawler.config import Source
+from crawler.errors import NewshubError
+from crawler.scheduling.density import max_concurrent_crawls
 from crawler.scheduling.expressions import make_trigger
 from crawler.scheduling.jobs import JOB_TABLE, reconcile
 from crawler.scheduling.leader import wait_for_leadership
@@ -45,6 +48,9 @@ class DaemonOptions:
     timeout: float = defaults.SCHEDULER_TIMEOUT
     stop_grace: float = defaults.SCHEDULER_STOP_GRACE
     standby_poll: float = defaults.SCHEDULER_STANDBY_POLL
+    # Crawls run at once (None: crawler.scheduling.density's default for this host); due
+    # crawls beyond it wait in the executor's queue, the most overdue first.
+    max_concurrent_crawls: int | None = None
 
 
 # The running daemon. Persisted jobs name their function by import path, so they reach the
@@ -61,11 +67,18 @@ def run_scheduled_crawl(source: str, schedule: str = "", timeout: float | None =
     if daemon is None:
         logger.warning("no scheduler daemon is running; not crawling %s", source)
         return
+    if daemon.dispatcher is not None:  # a cluster: a worker runs it (crawler.scheduling.worker)
+        daemon.dispatch(source)
+        return
     daemon.launch(source, timeout)
 
 
 class Daemon:
-    """Schedules every source that has a `schedule`, one crawl process per run."""
+    """Schedules every source that has a `schedule`, one crawl process per run.
+
+    With a `dispatcher` (NEWSHUB_BROKER_URL), a due crawl is handed to it, which enqueues it
+    for the cluster's workers, instead of running here.
+    """
 
     def __init__(
         self,
@@ -74,12 +87,14 @@ class Daemon:
         options: DaemonOptions | None = None,
         *,
         command: list[str] | None = None,
+        dispatcher: Callable[[Source], object] | None = None,
     ) -> None:
         self.sources = {name: s for name, s in sources.items() if s.schedule}
         self.config_file = config_file.resolve()
         self.options = options or DaemonOptions()
         # Program run per crawl, the source name appended (tests put a stand-in here).
         self.base_command = command
+        self.dispatcher = dispatcher
         self.scheduler: Any = None
         self._children: dict[str, subprocess.Popen[str]] = {}
         # Why the daemon stopped a source's running crawl (timeout, shutdown), if it did.
@@ -100,6 +115,25 @@ class Daemon:
             "crawl", source, "--trigger", "daemon",
         ]  # fmt: skip
 
+    def pool_size(self) -> int:
+        """Crawls run at once: the bound, but no more threads than scheduled sources."""
+        if self.dispatcher is not None:  # enqueueing takes a moment: a few threads do
+            return max(1, min(len(self.sources), 4))
+        bound = max_concurrent_crawls(self.options.max_concurrent_crawls)
+        return max(1, min(len(self.sources), bound))
+
+    def dispatch(self, name: str) -> None:
+        """Enqueue one crawl of a source for the cluster's workers."""
+        assert self.dispatcher is not None
+        source = self.sources.get(name)
+        if source is None:
+            logger.warning("%s is no longer configured; not dispatching it", name)
+            return
+        try:
+            self.dispatcher(source)
+        except NewshubError as exc:
+            logger.error("%s", exc)
+
     def timeout_of(self, source: Source) -> float:
         return source.timeout or self.options.timeout
 
@@ -113,8 +147,10 @@ class Daemon:
         store = SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE)
         self.scheduler = BlockingScheduler(
             jobstores={"default": store},
-            # One thread per source: a long crawl never delays another source's start.
-            executors={"default": ThreadPoolExecutor(max(1, len(self.sources)))},
+            # A thread per running crawl, up to the bound: a long crawl delays no other source
+            # while there is room. APScheduler submits due jobs oldest next-run-time first, so
+            # crawls waiting for a thread start in order of how overdue they are.
+            executors={"default": ThreadPoolExecutor(self.pool_size())},
             job_defaults={
                 "coalesce": True,
                 "max_instances": 1,

@@ -1,8 +1,11 @@
 """The hub spider: finds a news hub's articles the ways hubs expose them, and extracts them.
 
 Discovery starts from the home page, robots.txt `Sitemap:` lines, configured sitemaps and
-feeds, and the feeds the home page announces; category, tag and paginated listing pages are
-followed within limits. Whether a page is an article is decided from the page itself.
+feeds, the WordPress REST API and the feeds the home page announces; category, tag and
+paginated listing pages are followed within limits. Whether a page is an article is decided
+from the page itself. What a sitemap or the REST API said about a URL (its raw `lastmod`, the
+post id and `modified_gmt`) rides on the request's meta, and reaches the article's response
+whichever discovery source's request was the one sent.
 
 Links are not checked here for being on site or already requested: the repeated-links spider
 middleware (crawler.middlewares.repeats) drops a URL already sent on, Scrapy's off-site filter
@@ -25,12 +28,16 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Response, TextResponse
 
+from crawler import wp_rest
 from crawler.config import Source, adhoc_source
 from crawler.discovery import feed_links, page_kind, parse_feed, parse_sitemap, robots_sitemaps
 from crawler.extraction import SiteRules
 from crawler.extraction.pool import ExtractionPool, default_processes
+from crawler.identity import POST_ID_META, editions, post_id
 from crawler.items import ArticleItem
 from crawler.middlewares.repeats import RepeatedLinksMiddleware
+from crawler.recrawl_policy import SOURCE_LASTMOD, SOURCE_MODIFIED
+from crawler.spiders.rest_listing import RestListing
 from crawler.urls import clean_url, is_denied, looks_like_article, page_number
 
 if TYPE_CHECKING:
@@ -49,12 +56,17 @@ DISCOVERY_PRIORITY = 20
 LINK_CACHE_SIZE = 4096
 
 
-class HubSpider(scrapy.Spider):
+class HubSpider(RestListing, scrapy.Spider):
     name = "hub"
+    rest_priority = DISCOVERY_PRIORITY
     # Set from the settings by from_crawler (HUB_MAX_LISTING_PAGES, HUB_TRACKING_PARAMS, ...).
     max_listing_pages: int
     tracking_params: list[str]
     obey_robots: bool
+    discover_sitemaps: bool
+    discover_feeds: bool
+    discover_rest_api: bool
+    discover_listings: bool
 
     def __init__(self, source: Source | None = None, home: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
@@ -71,6 +83,13 @@ class HubSpider(scrapy.Spider):
         self.repeats: RepeatedLinksMiddleware | None = None
         self.extraction = ExtractionPool(0)
         self._link = functools.lru_cache(maxsize=LINK_CACHE_SIZE)(self._clean_link)
+        # URL -> what discovery said about it (POST_ID_META, SOURCE_MODIFIED, SOURCE_LASTMOD).
+        self.hints: dict[str, dict[str, str]] = {}
+        # Requested URL -> the extracted article's URL; that URL -> (source_modified,
+        # source_lastmod) as last heard of, even from a listing that came after the fetch.
+        # The conditional middleware writes `learned` back at close (crawler.recrawl_policy).
+        self.extracted: dict[str, str] = {}
+        self.learned: dict[str, tuple[str | None, str | None]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -85,6 +104,10 @@ class HubSpider(scrapy.Spider):
             default_processes() if processes is None else int(processes)
         )
         crawler.signals.connect(spider.close_extraction, signal=signals.spider_closed)
+        spider.discover_sitemaps = settings.getbool("HUB_DISCOVER_SITEMAPS")
+        spider.discover_feeds = settings.getbool("HUB_DISCOVER_FEEDS")
+        spider.discover_rest_api = settings.getbool("HUB_DISCOVER_REST_API")
+        spider.discover_listings = settings.getbool("HUB_DISCOVER_LISTINGS")
         crawler.signals.connect(spider.robots_received, signal=signals.response_received)
         crawler.signals.connect(spider.find_repeats, signal=signals.spider_opened)
         return spider
@@ -102,7 +125,9 @@ class HubSpider(scrapy.Spider):
         yield scrapy.Request(
             home, callback=self.parse_page, errback=self.seed_failed, meta={"hops": ""}
         )
-        if not self.obey_robots:  # else RobotsTxtMiddleware fetches it: see robots_received
+        if (
+            not self.obey_robots and self.discover_sitemaps
+        ):  # else RobotsTxtMiddleware fetches it: see robots_received
             yield self._request(urljoin(home, "/robots.txt"), self.parse_robots, "P")
         for url in self.source.sitemaps:
             yield self._request(url, self.parse_sitemap, "", DISCOVERY_PRIORITY)
@@ -134,6 +159,8 @@ class HubSpider(scrapy.Spider):
         return ()
 
     def parse_robots(self, response: Response) -> Iterable[scrapy.Request]:
+        if not self.discover_sitemaps:
+            return
         sitemaps = robots_sitemaps(response.body) if response.status == 200 else []
         if not sitemaps and not self.source.sitemaps:
             sitemaps = [urljoin(response.url, "/sitemap.xml")]
@@ -145,7 +172,8 @@ class HubSpider(scrapy.Spider):
             if entry.is_sitemap:
                 yield self._request(entry.url, self.parse_sitemap, response, DISCOVERY_PRIORITY)
             else:
-                yield self._follow(entry.url, response, lastmod=entry.lastmod)
+                hints = {SOURCE_LASTMOD: entry.lastmod_raw} if entry.lastmod_raw else {}
+                yield self._follow(entry.url, response, lastmod=entry.lastmod, hints=hints)
 
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request | None]:
         for entry in parse_feed(response.body):
@@ -154,6 +182,9 @@ class HubSpider(scrapy.Spider):
     async def parse_page(self, response: Response) -> AsyncIterator[Any]:
         if not isinstance(response, TextResponse) or response.status != 200:
             return
+        asked = (response.meta.get("redirect_urls") or [response.url])[0]
+        for key, value in self.hints.get(asked, {}).items():
+            response.meta.setdefault(key, value)  # another source's request was the one sent
         kind = page_kind(response.selector, response.url)
         self.crawler.stats.inc_value(f"newshub/pages/{kind}")
         if kind == "article":
@@ -162,11 +193,24 @@ class HubSpider(scrapy.Spider):
                 yield item
                 if self.max_articles and self.articles_seen >= self.max_articles:
                     raise CloseSpider("max_articles")
+                for url in item.editions.values():  # every language edition is archived
+                    if (request := self._follow(url, response)) is not None:
+                        yield request
         if response.meta.get("hops", "") == "":
-            for url in feed_links(response.selector):
-                yield self._request(response.urljoin(url), self.parse_feed, response)
+            if self.discover_rest_api:
+                root = wp_rest.api_root(
+                    response.selector, response.headers.getlist(b"Link"), response.url
+                )
+                if root:
+                    yield self._rest_request(root, 1, response)
+            if self.discover_feeds:
+                for url in feed_links(response.selector):
+                    yield self._request(response.urljoin(url), self.parse_feed, response)
         for href in response.xpath("//a/@href").getall():
-            request = self._follow(response.urljoin(href), response)
+            url = response.urljoin(href)
+            if not self.discover_listings and not looks_like_article(url):
+                continue
+            request = self._follow(url, response)
             if request is not None:
                 yield request
 
@@ -187,15 +231,37 @@ class HubSpider(scrapy.Spider):
                 "partial extraction of %s: %s", response.url, "; ".join(article.problems)
             )
             self.crawler.stats.inc_value("newshub/extraction_problems")
+        asked = (response.meta.get("redirect_urls") or [response.url])[0]
+        heard = {**response.meta, **self.hints.get(asked, {})}  # hints heard of meanwhile count
+        self.extracted[asked] = article.url
+        self._learn(article.url, heard)
+        link = b", ".join(response.headers.getlist(b"Link")).decode("latin-1")
+        found, how = post_id(response.selector, {"link": link}, heard.get(POST_ID_META))
+        if how is not None:
+            self.crawler.stats.inc_value(f"newshub/identity/post_id/{how}")
         return ArticleItem(
             source=self.source.name,
             article=article,
             fetched_at=datetime.now(UTC),
             warc_record_id=response.meta.get("warc_record_id"),
+            post_id=found,
+            editions={
+                lang: clean_url(url, self.tracking_params)
+                for lang, url in editions(response.selector, response.url).items()
+            },
+            redirected_from=[
+                clean_url(url, self.tracking_params)
+                for url in response.meta.get("redirect_urls", ())
+            ],
         )
 
     def _follow(
-        self, url: str, referrer: Response, *, lastmod: datetime | None = None
+        self,
+        url: str,
+        referrer: Response,
+        *,
+        lastmod: datetime | None = None,
+        hints: dict[str, str] | None = None,
     ) -> scrapy.Request | None:
         """A request for a page worth fetching, or None."""
         if self.max_articles and self.articles_seen >= self.max_articles:
@@ -204,6 +270,10 @@ class HubSpider(scrapy.Spider):
         if cleaned is None:
             return None
         url = cleaned
+        if hints:
+            self.hints.setdefault(url, {}).update(hints)
+            if url in self.extracted:
+                self._learn(self.extracted[url], self.hints[url])
         if self.repeats is not None and self.repeats.passed_before(url):
             return None
         if self.max_listing_pages and page_number(url) > self.max_listing_pages:
@@ -213,11 +283,18 @@ class HubSpider(scrapy.Spider):
         request = self._request(url, self.parse_page, referrer, priority)
         if lastmod is not None:
             request.meta["lastmod"] = lastmod
+        if hints:
+            request.meta.update(hints)
         return request
 
     def _clean_link(self, url: str) -> str | None:
         """The link without tracking parameters, or None for one never fetched."""
         return None if is_denied(url) else clean_url(url, self.tracking_params)
+
+    def _learn(self, url: str, meta: Any) -> None:
+        modified, lastmod = meta.get(SOURCE_MODIFIED), meta.get(SOURCE_LASTMOD)
+        if modified or lastmod:
+            self.learned[url] = (modified, lastmod)
 
     def _request(
         self, url: str, callback: Any, referrer: Response | str, priority: int = 0

@@ -41,6 +41,17 @@ class RunInfo:
     error: str | None
     # Scrapy's and newshub's counters for the run (`log_count/ERROR`, `newshub/db_errors`, ...).
     stats: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # The cluster worker (host:pid) and job that ran it; None outside a cluster.
+    worker: str | None = None
+    job_id: int | None = None
+
+    @property
+    def ran_on(self) -> str:
+        """Where the run ran: its worker and job in a cluster, else its host and pid."""
+        if self.worker:
+            job = f" job {self.job_id}" if self.job_id is not None else ""
+            return f"worker {self.worker}{job}"
+        return f"{self.hostname}:{self.pid}"
 
     @property
     def duration(self) -> float | None:
@@ -256,6 +267,8 @@ def _query(
             unchanged=row.articles_unchanged,
             error=row.error,
             stats=row.stats or {},
+            worker=row.worker,
+            job_id=row.job_id,
         )
         for row in rows
     ]

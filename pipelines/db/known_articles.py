@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from datetime import datetime
+from urllib.parse import SplitResult, parse_qs, urlsplit, urlunsplit
 
 from sqlalchemy import Engine, bindparam, select, update
 
@@ -27,15 +28,52 @@ class KnownArticle:
     last_seen: datetime
     etag: str | None = None
     last_modified: str | None = None
+    # The source's own change signals as last seen (REST modified_gmt, sitemap lastmod), raw.
+    source_modified: str | None = None
+    source_lastmod: str | None = None
+    # When the site was first seen to have removed it (pipelines.db.removals), if it did.
+    removed_at: datetime | None = None
 
 
 @dataclasses.dataclass
 class Known:
-    """A source's archived articles by canonical URL, and whether a full crawl ever finished."""
+    """A source's archived articles by canonical URL, and whether a full crawl ever finished.
+
+    `by_post_id` maps a WordPress post id to the article's URL, so a shortlink (`/?p=ID`),
+    which WordPress redirects to the permalink, is known before it is requested.
+    """
 
     source_id: int | None = None
     articles: dict[str, KnownArticle] = dataclasses.field(default_factory=dict)
     completed: bool = False
+    by_post_id: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def find(self, url: str) -> tuple[str, KnownArticle] | None:
+        """The archived article `url` names, with its canonical URL: the URL itself, the
+        permalink without its trailing slash, or a `?p=ID` shortlink; None if unknown."""
+        known = self.articles.get(url)
+        if known is not None:
+            return url, known
+        parts = urlsplit(url)
+        if not parts.query and not parts.path.endswith("/"):
+            slashed = urlunsplit(parts._replace(path=parts.path + "/"))
+            if slashed in self.articles:
+                return slashed, self.articles[slashed]
+        post_id = _shortlink_id(parts)
+        canonical = self.by_post_id.get(post_id) if post_id else None
+        if canonical is not None and canonical in self.articles:
+            return canonical, self.articles[canonical]
+        return None
+
+
+def _shortlink_id(parts: SplitResult) -> str | None:
+    """The post id of a WordPress shortlink (`https://hub/?p=123`), else None."""
+    if parts.path not in ("", "/"):
+        return None
+    query = parse_qs(parts.query)
+    values = query.get("p", [])
+    plain = len(query) == 1 and len(values) == 1 and values[0].isdigit()
+    return values[0] if plain else None
 
 
 def load_known(engine: Engine, source_id: int | None, source_name: str) -> Known:
@@ -56,9 +94,17 @@ def load_known(engine: Engine, source_id: int | None, source_name: str) -> Known
                 table.c.last_seen,
                 table.c.etag,
                 table.c.last_modified,
+                table.c.source_modified,
+                table.c.source_lastmod,
+                table.c.removed_at,
+                table.c.post_id,
             ).where(table.c.source_id == source_id)
         )
-        articles = {row.url: KnownArticle(*row[1:]) for row in rows}
+        articles, by_post_id = {}, {}
+        for row in rows:
+            articles[row.url] = KnownArticle(*row[1:-1])
+            if row.post_id:
+                by_post_id[row.post_id] = row.url
         runs = connection.execute(
             select(CrawlRun.stats)
             .where(CrawlRun.source_id == source_id, CrawlRun.status == "finished")
@@ -67,7 +113,7 @@ def load_known(engine: Engine, source_id: int | None, source_name: str) -> Known
         ).scalars()
         # A run that stopped at max_articles saw only part of the site's listings.
         completed = any((stats or {}).get("finish_reason") == "finished" for stats in runs)
-    return Known(source_id=source_id, articles=articles, completed=completed)
+    return Known(source_id=source_id, articles=articles, completed=completed, by_post_id=by_post_id)
 
 
 def write_back(
@@ -75,8 +121,11 @@ def write_back(
     source_id: int,
     validators: Iterable[tuple[str, str | None, str | None]],
     not_modified: Iterable[tuple[str, datetime]],
+    signals: Iterable[tuple[str, str | None, str | None]] = (),
 ) -> None:
-    """Store (url, etag, last_modified) of fetched pages and bump last_seen after 304s.
+    """Store (url, etag, last_modified) of fetched pages, bump last_seen after 304s, and
+    record (url, source_modified, source_lastmod) the source gave for articles seen this run
+    (a None leaves the recorded value as it was).
 
     Only article rows are touched: validators of other pages match no row and cost nothing.
     """
@@ -84,6 +133,11 @@ def write_back(
     seen = bindparam("b_seen", type_=ArticleRow.__table__.c.last_seen.type)
     validator_rows = [{"b_url": u, "b_etag": e, "b_modified": m} for u, e, m in validators]
     seen_rows = [{"b_url": url, "b_seen": seen} for url, seen in not_modified]
+    signal_list = list(signals)
+    signal_rows = {
+        column: [{"b_url": row[0], "b_value": row[index]} for row in signal_list if row[index]]
+        for index, column in ((1, "source_modified"), (2, "source_lastmod"))
+    }
     with engine.begin() as connection:
         if validator_rows:
             connection.execute(
@@ -92,6 +146,11 @@ def write_back(
                 .values(etag=bindparam("b_etag"), last_modified=bindparam("b_modified")),
                 validator_rows,
             )
+        for column, rows in signal_rows.items():
+            if rows:
+                connection.execute(
+                    update(ArticleRow).where(key).values({column: bindparam("b_value")}), rows
+                )
         if seen_rows:
             connection.execute(
                 update(ArticleRow).where(key, ArticleRow.last_seen < seen).values(last_seen=seen),

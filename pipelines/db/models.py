@@ -92,6 +92,10 @@ class CrawlRun(Base):
     warc_files: Mapped[list[str]] = mapped_column(JSON, default=list)
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+    # The `newshub worker` (host:pid) that ran the crawl process, and its Procrastinate job;
+    # None when the crawl ran outside a cluster.
+    worker: Mapped[str | None] = mapped_column(String(255))
+    job_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Capture(Base):
@@ -124,6 +128,8 @@ class ArticleRow(Base):
     __tablename__ = "articles"
     __table_args__ = (
         UniqueConstraint("source_id", "url"),
+        # One row per WordPress post however often its URL changes (migration 0006).
+        Index("ix_articles_source_id_post_id", "source_id", "post_id", unique=True),
         # Everything the facet counts read (migration 0005): counted from the index alone.
         Index(
             "ix_articles_facets",
@@ -159,6 +165,15 @@ class ArticleRow(Base):
     # Validators of the page as last fetched, sent back so a recrawl can get a 304.
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(String(64))
+    # The source's own change signals as last seen, raw: REST `modified_gmt`, sitemap lastmod.
+    source_modified: Mapped[str | None] = mapped_column(Text)
+    source_lastmod: Mapped[str | None] = mapped_column(Text)
+    # The site's own id of the post (WordPress `?p=ID`): it survives slug and path changes.
+    post_id: Mapped[str | None] = mapped_column(String(32))
+    # When the site was first seen to have removed the article (404/410, a redirect home).
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Language editions of one article share it (the smallest URL among their hreflang set).
+    translation_group: Mapped[str | None] = mapped_column(Text, index=True)
 
 
 class ArticleVersion(Base):
@@ -176,3 +191,21 @@ class ArticleVersion(Base):
     extractor_version: Mapped[str] = mapped_column(String(64))
     # Every extracted field of this version, as `newshub export` names them.
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ArticleEvent(Base):
+    """Something that happened to an article's address: moved, removed, returned."""
+
+    __tablename__ = "article_events"
+    __table_args__ = (Index("ix_article_events_source_id_old_url", "source_id", "old_url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    # moved, removed, returned
+    kind: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    old_url: Mapped[str | None] = mapped_column(Text)
+    new_url: Mapped[str | None] = mapped_column(Text)
+    # How it was seen: "post id", "redirect", "404", "410", "redirect home", "200", "304".
+    detail: Mapped[str | None] = mapped_column(String(64))

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from crawler.items import ArticleItem
+from pipelines.db.identity import apply_move, find_move, store_identity
 from pipelines.db.models import ArticleRow, ArticleVersion, Capture
 
 CAPTURE_KEYS = (
@@ -64,8 +65,19 @@ class RowWriter:
         article, seen = item.article, item.fetched_at
         content_hash = article.content_hash()
         fields = article_fields(item)
+        # A post that changed its URL: its row takes the new one (pipelines.db.identity).
+        if item.post_id is not None or item.redirected_from:
+            move = find_move(connection, self.source_id, item)
+            if move is not None and apply_move(connection, self.source_id, move, article.url, seen):
+                self.counts["moved"] += 1
         key = (ArticleRow.source_id == self.source_id) & (ArticleRow.url == article.url)
-        current = select(ArticleRow.id, ArticleRow.content_hash, ArticleRow.last_seen).where(key)
+        current = select(
+            ArticleRow.id,
+            ArticleRow.content_hash,
+            ArticleRow.last_seen,
+            ArticleRow.post_id,
+            ArticleRow.translation_group,
+        ).where(key)
         existing = connection.execute(current).first()
         if existing is None:
             statement = (
@@ -84,9 +96,11 @@ class RowWriter:
             inserted = connection.execute(statement).scalar()
             if inserted is not None:
                 self._add_version(connection, inserted, content_hash, item)
+                store_identity(connection, self.source_id, inserted, item)
                 return "new"
             existing = connection.execute(current).one()
-        article_id, old_hash, last_seen = existing
+        article_id, old_hash, last_seen, post_id, group = existing
+        store_identity(connection, self.source_id, article_id, item, (post_id, group))
         if old_hash == content_hash:
             connection.execute(
                 update(ArticleRow)

@@ -29,8 +29,16 @@ def ensure_source(engine: Engine, source: Source) -> int:
         ).scalar_one()
 
 
-def start_run(engine: Engine, source_id: int, *, trigger: str = "manual") -> tuple[int, str]:
-    """Record a run as `running`; returns its row id and UUID."""
+def start_run(
+    engine: Engine,
+    source_id: int,
+    *,
+    trigger: str = "manual",
+    worker: str | None = None,
+    job_id: int | None = None,
+) -> tuple[int, str]:
+    """Record a run as `running`; returns its row id and UUID (`worker`, `job_id`: the
+    cluster worker and job that run it)."""
     run_uuid = str(uuid.uuid4())
     with engine.begin() as connection:
         run_id = connection.execute(
@@ -42,6 +50,8 @@ def start_run(engine: Engine, source_id: int, *, trigger: str = "manual") -> tup
                 trigger=trigger,
                 hostname=socket.gethostname(),
                 pid=os.getpid(),
+                worker=worker,
+                job_id=job_id,
                 started_at=datetime.now(UTC),
                 pages_fetched=0,
                 articles_new=0,

@@ -21,12 +21,13 @@ from sqlalchemy import Engine
 import newshub_migrations
 from pipelines.db.engine import DatabaseError, MissingDatabase, open_engine, safe_url
 
-# Tables other components own (APScheduler's job store, full-text shadow tables).
-UNMANAGED_TABLE_PREFIXES = ("apscheduler_", "articles_fts")
+# Tables other components own (APScheduler's job store, Procrastinate's job tables in a
+# cluster, full-text shadow tables).
+UNMANAGED_TABLE_PREFIXES = ("apscheduler_", "articles_fts", "procrastinate_")
 # PostgreSQL's full-text column and its index (migration 0002): no SQLite counterpart, so the
 # models leave them out and the drift check skips them.
 UNMANAGED_COLUMNS = {("articles", "search_vector")}
-UNMANAGED_INDEXES = {"ix_articles_search_vector"}
+UNMANAGED_INDEXES = {"ix_articles_search_vector", "ix_articles_sample_bucket"}
 
 
 def include_object(

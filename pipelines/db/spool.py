@@ -39,6 +39,9 @@ def encode(kind: str, row: Any) -> str:
             "fetched_at": row.fetched_at.isoformat(),
             "warc_record_id": row.warc_record_id,
             "article": row.article.to_json(),
+            "post_id": row.post_id,
+            "editions": row.editions,
+            "redirected_from": row.redirected_from,
         }
     return json.dumps({"kind": kind, "row": data}, ensure_ascii=False) + "\n"
 
@@ -61,6 +64,10 @@ def decode(line: str) -> tuple[str, Any]:
         article=Article(**values),
         fetched_at=datetime.fromisoformat(data["fetched_at"]),
         warc_record_id=data["warc_record_id"],
+        # Absent from spool files written before article identity (migration 0006).
+        post_id=data.get("post_id"),
+        editions=data.get("editions") or {},
+        redirected_from=data.get("redirected_from") or [],
     )
     return kind, item
 

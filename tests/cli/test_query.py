@@ -103,8 +103,9 @@ def test_stats(run: Runner) -> None:
     text = run("stats")
     assert text.exit_code == 0, text.output
     header, alpha, beta = text.stdout.splitlines()[:3]
-    assert header.split()[:3] == ["SOURCE", "ARTICLES", "CAPTURES"]
-    assert alpha.split()[:4] == ["alpha", "1", "2", "2"] and beta.split()[:3] == ["beta", "1", "1"]
+    assert header.split()[:5] == ["SOURCE", "ARTICLES", "REMOVED", "MOVED", "CAPTURES"]
+    assert alpha.split()[:6] == ["alpha", "1", "0", "0", "2", "2"]
+    assert beta.split()[:5] == ["beta", "1", "0", "0", "1"]
     data = json.loads(run("stats", "--source", "beta", "--format", "json").stdout)
     assert [s["name"] for s in data["sources"]] == ["beta"] and data["categories"] == [["Sport", 1]]
     assert "no source named 'gamma'; configured: alpha, beta" in one_line_error(

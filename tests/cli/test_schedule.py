@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -71,14 +74,15 @@ def test_runs_lists_the_history(newshub: Newshub) -> None:
         counts = {"pages": 40, "new": 12, "updated": 2, "unchanged": 30}
         finish_run(engine, done, status="finished", counts=counts)
         record_skipped(engine, hub, trigger="cron", reason="source 'hub' is already being crawled")
-        start_run(engine, other)
+        start_run(engine, other, worker="node2:4321", job_id=7)
     finally:
         engine.dispose()
     listed = newshub("runs")
     assert listed.exit_code == 0, listed.output
     lines = listed.output.splitlines()
     assert lines[0].split() == [
-        "RUN", "SOURCE", "STATUS", "TRIGGER", "STARTED", "TOOK", "PAGES", "NEW/UPD/SAME", "ERROR"
+        "RUN", "SOURCE", "STATUS", "TRIGGER", "STARTED", "TOOK", "PAGES", "NEW/UPD/SAME",
+        "RAN", "ON", "ERROR",
     ]  # fmt: skip
     assert [line.split()[:4] for line in lines[1:]] == [
         ["3", "other", "running", "manual"],
@@ -86,6 +90,10 @@ def test_runs_lists_the_history(newshub: Newshub) -> None:
         ["1", "hub", "finished", "daemon"],
     ]
     assert "12/2/30" in lines[3] and "already being crawled" in lines[2]
+    assert "worker node2:4321 job 7" in lines[1]
+    assert f"{socket.gethostname()}:{os.getpid()}" in lines[3]  # not a worker: host and pid
+    listed_json = json.loads(newshub("runs", "--format", "json").output)
+    assert (listed_json[0]["worker"], listed_json[0]["job_id"]) == ("node2:4321", 7)
     only = newshub("runs", "--source", "hub", "--limit", "1").output.splitlines()
     assert len(only) == 2 and only[1].split()[:3] == ["2", "hub", "skipped"]
     assert "no runs recorded for manual" in newshub("runs", "-s", "manual").output

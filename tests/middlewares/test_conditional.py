@@ -11,13 +11,20 @@ import pytest
 from scrapy import Request, Spider
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse, Response
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, update
 
 from crawler.config import Source
 from crawler.middlewares.conditional import ConditionalRequestMiddleware
 from crawler.middlewares.incremental import IncrementalMiddleware
 from crawler.middlewares.repeats import RepeatedLinksMiddleware
-from crawler.recrawl_policy import RecrawlPolicy, listing_root, spread
+from crawler.recrawl_policy import (
+    NEXT_PAGE,
+    SOURCE_LASTMOD,
+    SOURCE_MODIFIED,
+    RecrawlPolicy,
+    listing_root,
+    spread,
+)
 from pipelines.db.known_articles import KnownArticle
 from pipelines.db.models import ArticleRow
 from pipelines.db.runs import ensure_source, finish_run, start_run
@@ -48,6 +55,29 @@ def test_policy() -> None:
     just_seen = known(NOW - timedelta(days=1), NOW - timedelta(minutes=5))
     assert policy.reason(RECENT, just_seen, None, NOW) is None
     assert {0.5 <= spread(f"http://hub.test/{i}/") < 1.5 for i in range(100)} == {True}
+
+
+def test_policy_trusts_the_sources_own_signal_over_clocks() -> None:
+    policy = RecrawlPolicy(recheck_days=3, recheck_interval=3600, recheck_old_days=30)
+    old = known(
+        NOW - timedelta(days=300),
+        NOW - timedelta(days=2),
+        source_modified="2026-01-10T08:00:00",
+        source_lastmod="2026-01-10T11:30:00+03:30",
+    )
+    same = {SOURCE_MODIFIED: "2026-01-10T08:00:00"}
+    backdated = {SOURCE_MODIFIED: "2026-01-09T08:00:00"}  # older than before: still a change
+    assert policy.reason(OLD, old, NOW, NOW, same) is None  # a clock-based lastmod is ignored
+    assert policy.reason(OLD, old, NOW - timedelta(days=300), NOW, backdated) == "changed"
+    # A sitemap lastmod in another zone or format counts by its text, not by its instant.
+    assert policy.reason(OLD, old, None, NOW, {SOURCE_LASTMOD: "2026-01-10T08:00:00Z"}) == (
+        "changed"
+    )
+    assert policy.reason(OLD, old, None, NOW, {SOURCE_LASTMOD: "2026-01-10T11:30:00+03:30"}) is None
+    # Nothing recorded: the dates decide, as before.
+    plain = known(NOW - timedelta(days=300), NOW - timedelta(days=2))
+    assert policy.reason(OLD, plain, NOW - timedelta(days=5), NOW, same) is None
+    assert policy.reason(OLD, plain, NOW - timedelta(hours=1), NOW, same) == "changed"
 
 
 def test_listing_root() -> None:
@@ -229,3 +259,47 @@ def test_off_switches(engine: Engine) -> None:
     crawler = newshub_crawler(HubLike, DB_URL=url, INCREMENTAL_ENABLED=False)
     with pytest.raises(NotConfigured):
         IncrementalMiddleware.from_crawler(crawler)
+
+
+REST = "http://hub.test/wp-json/wp/v2/posts?per_page=100&orderby=modified&order=desc"
+
+
+def test_rest_listing_stops_at_the_first_unchanged_post(engine: Engine) -> None:
+    seed(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            update(ArticleRow).where(ArticleRow.url == OLD).values(source_modified="2026-01-10")
+        )
+    harness = Harness(str(engine.url.render_as_string(hide_password=False)))
+    listing = page(REST)
+    next_page = Request(REST + "&page=2", meta={NEXT_PAGE: True})
+    changed = Request(OLD, meta={SOURCE_MODIFIED: "2026-11-28"})
+    new = Request(NEW, meta={SOURCE_MODIFIED: "2026-11-28"})
+    assert harness.output(listing, [new, changed, next_page]) == [new, changed, next_page]
+    unchanged = Request(OLD, meta={SOURCE_MODIFIED: "2026-01-10"})
+    assert harness.output(listing, [new, unchanged, next_page]) == [new]
+    assert harness.stat("newshub/recrawl/pagination_stopped") == 1
+
+
+def test_change_signals_are_written_back(engine: Engine) -> None:
+    seed(engine)
+    harness = Harness(str(engine.url.render_as_string(hide_password=False)))
+    middleware = harness.conditional
+    # An article the spider extracted, with what discovery said about it...
+    harness.spider.learned = {RECENT: ("2026-11-27T10:00:00", None)}  # type: ignore[attr-defined]
+    # ...and a 304 whose request carried a sitemap's lastmod.
+    request = Request(OLD, meta={SOURCE_LASTMOD: "2026-01-10T11:30:00+03:30"})
+    middleware.process_request(request)
+    with pytest.raises(IgnoreRequest):
+        middleware.process_response(request, page(OLD, 304))
+    asyncio.run(middleware.spider_closed(harness.spider))
+    with engine.connect() as connection:
+        rows = {r.url: r for r in connection.execute(select(ArticleRow))}
+    assert (rows[RECENT].source_modified, rows[RECENT].source_lastmod) == (
+        "2026-11-27T10:00:00",
+        None,
+    )
+    assert (rows[OLD].source_modified, rows[OLD].source_lastmod) == (
+        None,
+        "2026-01-10T11:30:00+03:30",
+    )

@@ -1,4 +1,8 @@
-"""Fixtures of the archive read-side tests: one headless Chromium for the whole session."""
+"""Fixtures of the archive read-side tests: one headless Chromium for these tests.
+
+Package-scoped, not session-scoped: Playwright's sync API keeps an asyncio loop marked as
+running in the main thread while it is open, and later tests call asyncio.run().
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import pytest
 from tests.browser_tools import launch_chromium
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Any]:
     """Playwright's Browser on /usr/bin/chromium (skips without it, fails in CI)."""
     yield from launch_chromium()

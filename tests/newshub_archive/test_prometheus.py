@@ -44,6 +44,7 @@ def test_prometheus_text_parses_and_counts_per_source(engine: Engine, tmp_path: 
     assert value("newshub_pages_fetched_total", "hub") == 3
     assert value("newshub_articles", "hub") == 2 and value("newshub_articles", "other") == 1
     assert value("newshub_captures", "other") == 1
+    assert value("newshub_articles_removed", "hub") == 0
     warc_bytes = sum(p.stat().st_size for p in (tmp_path / "data" / "warcs").glob("hub-*"))
     assert value("newshub_warc_bytes", "hub") == warc_bytes > 0
     assert value("newshub_last_success_timestamp_seconds", "hub") > 1.7e9

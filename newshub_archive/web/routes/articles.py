@@ -1,6 +1,7 @@
 """An article's page (`/articles/{id}`), its version diff, and their JSON twins under /api.
 
-The page shows what `newshub show` knows (fields, captures, versions) plus the replay of one
+The page shows what `newshub show` knows (fields, editions, history of its address, captures,
+versions) plus the replay of one
 capture, embedded from pywb's origin in a sandboxed iframe.
 """
 
@@ -98,7 +99,10 @@ def _timeline(captures: list[dict[str, Any]], width: int = 600) -> list[dict[str
     ]
 
 
-@api.get("/articles/{article_id}", summary="An article's fields, captures and replay URL")
+@api.get(
+    "/articles/{article_id}",
+    summary="An article's fields, captures, replay URL, language editions and history",
+)
 def article_api(request: Request, article_id: int, capture: Capture = None) -> dict[str, Any]:
     archive: Archive = request.app.state.archive
     view = show(archive.engine, str(article_id))
@@ -107,6 +111,8 @@ def article_api(request: Request, article_id: int, capture: Capture = None) -> d
         "article": view.article,
         "captures": view.captures,
         "replay_url": capture_replay_url(archive, view, chosen),
+        "editions": view.editions,
+        "history": view.events,
     }
 
 

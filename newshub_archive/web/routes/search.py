@@ -68,11 +68,13 @@ def run_search(engine: Engine, params: SearchParams) -> Results:
         raise SelectionError("page numbers start at 1")
     where = ArticleFilter.parse(**{name: getattr(params, name) for name in FILTERS})
     page = Page(PAGE_SIZE, (params.page - 1) * PAGE_SIZE, sort, MARKS)
+    counts = facets(engine, params.q, where)
     if parse_query(params.q):
-        hits = search(engine, params.q, where, page=page)
+        known = counts.total if counts.total_exact else None
+        hits = search(engine, params.q, where, page=page, matches=known)
     else:
         hits = _newest(engine, where, page)
-    return Results(params, hits, facets(engine, params.q, where), sort)
+    return Results(params, hits, counts, sort)
 
 
 def _newest(engine: Engine, where: ArticleFilter, page: Page) -> list[Hit]:
@@ -152,6 +154,8 @@ def search_api(request: Request, params: Params) -> dict[str, Any]:
         "query": params.as_dict(),
         "sort": results.sort,
         "total": results.facets.total,
+        # False when `total` was estimated from a sample (PostgreSQL, very many matches).
+        "total_exact": results.facets.total_exact,
         "page": params.page,
         "pages": results.pages,
         "hits": [
@@ -166,4 +170,6 @@ def search_api(request: Request, params: Params) -> dict[str, Any]:
             name: [{"value": value, "count": count} for value, count in pairs]
             for name, pairs in results.facets.counts.items()
         },
+        # True when the facet counts were estimated from a sample of the matches.
+        "facets_approximate": results.facets.approximate,
     }

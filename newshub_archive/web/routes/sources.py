@@ -43,6 +43,11 @@ def run_summary(run: RunInfo) -> dict[str, Any]:
         "unchanged": run.unchanged,
         "failures": failures(run),
         "error": run.error,
+        "hostname": run.hostname,
+        "pid": run.pid,
+        "worker": run.worker,
+        "job_id": run.job_id,
+        "ran_on": run.ran_on,
     }
 
 

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
+from newshub_archive import search_bounds
 from newshub_archive.web.app import create_app
 from newshub_archive.web.routes.sources import source_reports
 from newshub_archive.web.security import Credentials
@@ -64,6 +65,27 @@ def test_search_page_phrase_facets_sort_and_pages(site: tuple[TestClient, dict])
     html = client.get("/", params={"q": "harbour"}).text
     assert 'href="?q=harbour&amp;category=Economy"' in html
     assert 'rel="next" href="?q=harbour&amp;page=2"' in html
+
+
+def test_sampled_facet_counts_are_marked_as_estimates(
+    site: tuple[TestClient, dict], monkeypatch: pytest.MonkeyPatch, engine: Engine
+) -> None:
+    client, _ = site
+    exact = client.get("/api/search", params={"q": "harbour"}).json()
+    assert exact["facets_approximate"] is False and exact["total_exact"] is True
+    assert "Counts are estimates" not in client.get("/", params={"q": "harbour"}).text
+    monkeypatch.setattr(search_bounds, "FACET_SAMPLE", 6)
+    monkeypatch.setattr(search_bounds, "SAMPLE_BUCKETS", 8)  # 24 matches: residues 0, 1 of 8
+    if engine.dialect.name == "postgresql":
+        monkeypatch.setattr(search_bounds, "estimated_rows", lambda connection, query: 24)
+    sampled = client.get("/api/search", params={"q": "harbour"}).json()
+    assert sampled["facets_approximate"] is True
+    html = client.get("/", params={"q": "harbour"}).text
+    assert "Counts are estimates" in html and re.search(r'class="count">≈\d+<', html)
+    if engine.dialect.name == "postgresql":  # the total, too, comes from the sample
+        assert sampled["total_exact"] is False and "about</span>" in html
+    else:
+        assert sampled["total_exact"] is True and sampled["total"] == 24
 
 
 def test_search_language_author_month_and_empty_query(site: tuple[TestClient, dict]) -> None:
@@ -138,7 +160,11 @@ def test_sources_page_and_api(site: tuple[TestClient, dict]) -> None:
     assert hub["articles"] == 26 and hub["health"] == "healthy" and hub["problems"] == []
     assert [run["status"] for run in hub["runs"]] == ["finished", "finished"]
     assert hub["runs"][0]["updated"] == 1 and hub["runs"][1]["new"] == 26
+    latest = hub["runs"][0]  # not run by a cluster worker: where it ran is its host and pid
+    assert latest["worker"] is None and latest["job_id"] is None
+    assert latest["ran_on"] == f"{latest['hostname']}:{latest['pid']}"
     html = client.get("/sources").text
+    assert "<th>ran on</th>" in html and f"<td>{latest['ran_on']}</td>" in html
     assert '<h2>hub <span class="verdict healthy">healthy</span></h2>' in html
     assert "no new articles in the last 30 days" in html  # T0 is long ago
     reports = source_reports(client.app.state.archive, now=T0 + timedelta(days=3))  # type: ignore[attr-defined]
@@ -186,3 +212,28 @@ def test_token_and_basic_auth(engine: Engine) -> None:
         assert denied.status_code == 401 and denied.headers["www-authenticate"].startswith("Basic")
         assert client.get("/", auth=("editor", "pass word")).status_code == 200
         assert client.get("/", auth=("editor", "wrong")).status_code == 401
+
+
+def test_article_page_shows_editions_and_history(engine: Engine, tmp_path: Path) -> None:
+    from pipelines.db.removals import record_removals
+
+    urls = web_archive.build(engine, tmp_path / "warcs")
+    with engine.begin() as connection:
+        ids = dict(connection.execute(text("SELECT url, id FROM articles")).all())
+        edited, persian = ids[urls["edited"]], ids[urls["persian"]]
+        connection.execute(
+            text("UPDATE articles SET translation_group = :g WHERE id IN (:a, :b)"),
+            {"g": urls["edited"], "a": edited, "b": persian},
+        )
+        source_id = connection.execute(
+            text("SELECT source_id FROM articles WHERE id = :a"), {"a": edited}
+        ).scalar_one()
+    assert record_removals(engine, source_id, [(urls["edited"], T0, "410")], []) == (1, 0)
+    with TestClient(create_app(engine, replay_base=REPLAY, credentials=Credentials())) as client:
+        data = client.get(f"/api/articles/{edited}").json()
+        html = client.get(f"/articles/{edited}").text
+    assert data["editions"] == [{"id": persian, "language": "fa", "url": urls["persian"]}]
+    assert [(e["kind"], e["detail"]) for e in data["history"]] == [("removed", "410")]
+    assert data["article"]["removed_at"].startswith("2026-")
+    assert f'<a href="/articles/{persian}" hreflang="fa">fa</a>' in html
+    assert "History (1)" in html and "removed by the site" in html

@@ -9,7 +9,7 @@ from pipelines.db import schema
 from pipelines.db.engine import DatabaseError, make_engine
 from pipelines.db.models import Base
 
-TABLES = {"sources", "crawl_runs", "captures", "articles", "article_versions"}
+TABLES = {"sources", "crawl_runs", "captures", "articles", "article_versions", "article_events"}
 
 
 def test_upgrade_downgrade_upgrade(database_url: str) -> None:

@@ -40,6 +40,10 @@ def queue(store: ArchiveStore, entries: list[tuple[str, object]]) -> None:
 def test_rows_round_trip_through_json() -> None:
     for kind, row in rows(1):
         assert decode(encode(kind, row)) == (kind, row)
+    moved = item("b", "<urn:9>", url="http://hub.test/fa/b/")
+    moved.post_id, moved.redirected_from = "en:9", ["http://hub.test/fa/a/"]
+    moved.editions = {"fa": "http://hub.test/fa/b/", "en": "http://hub.test/en/b/"}
+    assert decode(encode("article", moved)) == ("article", moved)
 
 
 def test_outage_spools_then_replays_on_reconnect(engine: Engine, tmp_path: Path) -> None:

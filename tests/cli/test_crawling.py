@@ -1,0 +1,41 @@
+"""`newshub demo` serving a WordPress-like hub: REST API on, older articles only in sitemaps."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from crawler.cli.base import main
+from pipelines.db.engine import make_engine
+from pipelines.db.models import ArticleRow
+
+
+def test_demo_with_a_rest_api_and_sitemap_only_archives(tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("NEWSHUB_")}
+    env["NEWSHUB_DATA_DIR"] = str(tmp_path)
+    args = ["demo", "--articles", "30", "--port", "0", "--rest-api", "plain", "--sitemap-only"]
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", *args],
+        env=env, capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "articles      30 new" in result.stdout, result.stdout
+    engine = make_engine(f"sqlite:///{tmp_path / 'newshub.db'}")
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(func.count()).where(ArticleRow.source_modified.is_not(None))
+            ).scalar()
+    finally:
+        engine.dispose()
+    assert rows == 30  # every article has the REST API's modified_gmt recorded
+
+
+def test_demo_rejects_an_unknown_rest_api_mode() -> None:
+    result = CliRunner().invoke(main, ["demo", "--rest-api", "json"])
+    assert result.exit_code == 2 and "'json' is not one of" in result.output
