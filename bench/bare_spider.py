@@ -1,6 +1,8 @@
 """The baseline: a bare Scrapy link-following crawl of the same site, no pipelines, no WARC.
 
 Run by bench/crawl.py in its own process: python bench/bare_spider.py URL CONCURRENCY
+bench/throughput.py adds `paths`: links lose their query string, so each distinct path is
+visited once (its static hub serves the same file for any query, as the newshub crawl knows).
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ from scrapy.linkextractors import LinkExtractor
 class BareSpider(Spider):
     name = "bare"
 
-    def __init__(self, url: str, **kwargs: object) -> None:
+    def __init__(self, url: str, paths: bool = False, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.start_urls = [url]
         self.allowed_domains = [urlsplit(url).hostname or ""]
         # Offsite filtering is OffsiteMiddleware's job (LinkExtractor's domain check sees ports).
-        self.links = LinkExtractor()
+        self.links = LinkExtractor(process_value=_path_only if paths else None)
         # Distinct article URLs (without query strings): what the crawl actually found.
         self.articles: set[str] = set()
 
@@ -33,8 +35,13 @@ class BareSpider(Spider):
             yield response.follow(link.url)
 
 
+def _path_only(url: str) -> str:
+    return url.split("?")[0]
+
+
 def main() -> None:
     url, concurrency = sys.argv[1], int(sys.argv[2])
+    paths = sys.argv[3:] == ["paths"]
     process = CrawlerProcess(
         {
             "LOG_LEVEL": "WARNING",
@@ -45,7 +52,7 @@ def main() -> None:
         }
     )
     crawler = process.create_crawler(BareSpider)
-    process.crawl(crawler, url=url)
+    process.crawl(crawler, url=url, paths=paths)
     process.start()
     stats = crawler.stats.get_stats()  # type: ignore[union-attr]
     print(stats.get("downloader/response_count", 0), len(crawler.spider.articles))  # type: ignore[union-attr]

@@ -19,6 +19,9 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 # At most this many requests in flight to one domain.
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# Items and requests one response's output is processed with at a time. Scrapy's default (100)
+# starts 100 asyncio tasks per response; newshub's pipeline only queues rows, so 1 loses nothing.
+CONCURRENT_ITEMS = 1
 # Seconds between requests to one domain (randomized 0.5x-1.5x).
 DOWNLOAD_DELAY = 0.5
 # Adapt the delay to the server's latency.
@@ -197,6 +200,9 @@ HUB_DISCOVER_FEEDS = True
 HUB_DISCOVER_LISTINGS = True
 # Tracking parameters to strip beyond the built-in list (utm_*, fbclid, gclid, ...: crawler.urls).
 HUB_TRACKING_PARAMS: list[str] = []
+# Worker processes that extract articles (crawler.extraction.pool), spawned on the first
+# article: None is one less than the cores (so 1 on 2 cores), 0 extracts in a thread instead.
+HUB_EXTRACTION_PROCESSES: int | None = None
 
 # --- Progress line (crawler.extensions.progress) ---
 # Print a live progress line on stderr when it is a terminal.

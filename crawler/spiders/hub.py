@@ -16,6 +16,7 @@ crawler.frontier's, shared by several workers) drop the rest when they are sched
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
@@ -30,7 +31,8 @@ from scrapy.http import Response, TextResponse
 from crawler import wp_rest
 from crawler.config import Source, adhoc_source
 from crawler.discovery import feed_links, page_kind, parse_feed, parse_sitemap, robots_sitemaps
-from crawler.extraction import SiteRules, extract
+from crawler.extraction import SiteRules
+from crawler.extraction.pool import ExtractionPool, default_processes
 from crawler.identity import POST_ID_META, editions, post_id
 from crawler.items import ArticleItem
 from crawler.middlewares.repeats import RepeatedLinksMiddleware
@@ -49,6 +51,9 @@ logger = logging.getLogger(__name__)
 # Scheduler priorities: articles before listings, so `--max-articles` is reached quickly.
 ARTICLE_PRIORITY = 10
 DISCOVERY_PRIORITY = 20
+# Links whose deny check and cleaning are remembered: menus, widgets and related-post blocks
+# repeat the same hrefs on every page. Bounded, so memory stays flat on any hub.
+LINK_CACHE_SIZE = 4096
 
 
 class HubSpider(RestListing, scrapy.Spider):
@@ -76,6 +81,8 @@ class HubSpider(RestListing, scrapy.Spider):
         self.articles_seen = 0
         self.seed_error: str | None = None
         self.repeats: RepeatedLinksMiddleware | None = None
+        self.extraction = ExtractionPool(0)
+        self._link = functools.lru_cache(maxsize=LINK_CACHE_SIZE)(self._clean_link)
         # URL -> what discovery said about it (POST_ID_META, SOURCE_MODIFIED, SOURCE_LASTMOD).
         self.hints: dict[str, dict[str, str]] = {}
         # Requested URL -> the extracted article's URL; that URL -> (source_modified,
@@ -92,6 +99,11 @@ class HubSpider(RestListing, scrapy.Spider):
         spider.max_listing_pages = settings.getint("HUB_MAX_LISTING_PAGES")
         spider.tracking_params = settings.getlist("HUB_TRACKING_PARAMS")
         spider.obey_robots = settings.getbool("ROBOTSTXT_OBEY")
+        processes = settings.get("HUB_EXTRACTION_PROCESSES")
+        spider.extraction = ExtractionPool(
+            default_processes() if processes is None else int(processes)
+        )
+        crawler.signals.connect(spider.close_extraction, signal=signals.spider_closed)
         spider.discover_sitemaps = settings.getbool("HUB_DISCOVER_SITEMAPS")
         spider.discover_feeds = settings.getbool("HUB_DISCOVER_FEEDS")
         spider.discover_rest_api = settings.getbool("HUB_DISCOVER_REST_API")
@@ -104,6 +116,9 @@ class HubSpider(RestListing, scrapy.Spider):
         """The repeated-links middleware (the engine, and so it, exists by now): a link it already
         sent on is not made into a Request at all, which spares a fifth of the crawl's CPU."""
         self.repeats = self.crawler.get_spider_middleware(RepeatedLinksMiddleware)
+
+    async def close_extraction(self, spider: scrapy.Spider) -> None:
+        await asyncio.to_thread(self.extraction.close)
 
     async def start(self) -> AsyncIterator[Any]:
         home = self.source.home
@@ -208,10 +223,8 @@ class HubSpider(RestListing, scrapy.Spider):
             for key, values in response.headers.items()
             if values
         }
-        # Parsing and extraction are CPU work: keep them off the reactor thread.
-        article = await asyncio.to_thread(
-            extract, response.body, response.url, headers=headers, rules=self.rules
-        )
+        # Parsing and extraction are CPU work: off the reactor thread, in another process.
+        article = await self.extraction.extract(response.body, response.url, headers, self.rules)
         article.url = clean_url(article.url, self.tracking_params)
         if article.problems:  # truncated, huge, binary or broken pages: partial rows, said why
             logger.warning(
@@ -253,9 +266,10 @@ class HubSpider(RestListing, scrapy.Spider):
         """A request for a page worth fetching, or None."""
         if self.max_articles and self.articles_seen >= self.max_articles:
             return None
-        if is_denied(url):
+        cleaned = self._link(url)
+        if cleaned is None:
             return None
-        url = clean_url(url, self.tracking_params)
+        url = cleaned
         if hints:
             self.hints.setdefault(url, {}).update(hints)
             if url in self.extracted:
@@ -272,6 +286,10 @@ class HubSpider(RestListing, scrapy.Spider):
         if hints:
             request.meta.update(hints)
         return request
+
+    def _clean_link(self, url: str) -> str | None:
+        """The link without tracking parameters, or None for one never fetched."""
+        return None if is_denied(url) else clean_url(url, self.tracking_params)
 
     def _learn(self, url: str, meta: Any) -> None:
         modified, lastmod = meta.get(SOURCE_MODIFIED), meta.get(SOURCE_LASTMOD)

@@ -216,3 +216,16 @@ def test_configured_source_with_an_article_limit(tmp_path: Path) -> None:
     finally:
         engine.dispose()
     assert stored == 17
+
+
+def test_links_are_denied_or_cleaned_through_a_bounded_cache() -> None:
+    from crawler.spiders.hub import LINK_CACHE_SIZE, HubSpider
+
+    spider = HubSpider(home="http://hub.test/")
+    spider.tracking_params = ["ref"]
+    assert spider._link("http://hub.test/a/?utm_source=x&ref=1") == "http://hub.test/a/"
+    assert spider._link("http://hub.test/a/?share=twitter") is None
+    assert spider._link("mailto:desk@hub.test") is None
+    assert spider._link("http://hub.test/a/?utm_source=x&ref=1") == "http://hub.test/a/"
+    info = spider._link.cache_info()
+    assert (info.hits, info.maxsize) == (1, LINK_CACHE_SIZE)

@@ -1,0 +1,110 @@
+"""Extraction in worker processes: the same Article as in-process, a dead worker replaced, and
+no worker left behind when the crawl process is killed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from crawler.demo.site import DemoHub
+from crawler.extraction import SiteRules, extract
+from crawler.extraction.pool import ExtractionPool, default_processes
+
+BASE = "http://hub.test"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _pages(n: int) -> list[tuple[bytes, str]]:
+    hub = DemoHub(n, seed=3)
+    return [
+        (hub.render(a.path, base_url=BASE, accept_gzip=False).body, BASE + a.path)
+        for a in hub.articles
+    ]
+
+
+def test_processes_extract_what_the_process_itself_does() -> None:
+    pages = _pages(6)
+    rules = SiteRules.from_mapping({"author": ".no-such-author"})
+    headers = {"Content-Type": "text/html; charset=UTF-8"}
+    pool = ExtractionPool(1)
+
+    async def run() -> list:
+        return await asyncio.gather(*(pool.extract(b, u, headers, rules) for b, u in pages))
+
+    try:
+        articles = asyncio.run(run())
+    finally:
+        pool.close()
+    assert articles == [extract(b, u, headers=headers, rules=rules) for b, u in pages]
+    assert all(a.title and a.body for a in articles)
+
+
+def test_zero_processes_extract_in_a_thread() -> None:
+    (body, url), *_ = _pages(1)
+    pool = ExtractionPool(0)
+    article = asyncio.run(pool.extract(body, url, {}, None))
+    assert article == extract(body, url, headers={}, rules=None)
+    assert pool._executor is None
+    assert default_processes() == max(len(os.sched_getaffinity(0)) - 1, 0)
+
+
+def test_a_killed_worker_is_replaced_and_the_page_extracted() -> None:
+    (body, url), *_ = _pages(1)
+    pool = ExtractionPool(1)
+
+    async def run() -> tuple:
+        first = await pool.extract(body, url, {}, None)
+        executor = pool._executor
+        assert executor is not None
+        for pid in list(executor._processes):  # type: ignore[attr-defined]
+            os.kill(pid, signal.SIGKILL)
+        await asyncio.sleep(0.5)  # the executor notices the dead worker
+        second = await pool.extract(body, url, {}, None)
+        return first, second, executor
+
+    try:
+        first, second, broken = asyncio.run(run())
+    finally:
+        pool.close()
+    assert first == second == extract(body, url, headers={}, rules=None)
+    assert pool._executor is None  # closed; it was a new one, not the broken one
+    assert broken is not None
+
+
+SCRIPT = """
+import asyncio, os, signal
+from crawler.demo.site import DemoHub
+from crawler.extraction.pool import ExtractionPool
+hub = DemoHub(1)
+art = hub.articles[0]
+pool = ExtractionPool(1)
+asyncio.run(pool.extract(hub.render(art.path, base_url="http://h").body, "http://h/", {}, None))
+print(*pool._executor._processes, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def test_workers_leave_when_the_crawl_process_is_killed() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    workers = [int(pid) for pid in result.stdout.split()]
+    assert workers
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers)
