@@ -24,10 +24,7 @@ EDITION_ID_OFFSET = 100_000
 
 
 def _rebuilt(hub: DemoHub, articles: list[DemoArticle]) -> DemoHub:
-    later = DemoHub.__new__(DemoHub)
-    later._setup(
-        articles, seed=hub.seed, site_name=hub.site_name, start=hub.start, used=set(hub._used)
-    )
+    later = hub.rebuilt(articles, start=hub.start)
     later.redirects = dict(hub.redirects)
     later.editions = dict(hub.editions)
     later.alternates = {k: dict(v) for k, v in hub.alternates.items()}

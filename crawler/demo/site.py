@@ -206,11 +206,18 @@ class DemoHub:
         for k, off in enumerate(sorted(rng.sample(range(1, span), new_articles))):
             published = self.start + timedelta(minutes=off)
             arts.append(_article(self.seed, first + k, published, new_start, self.site_name, used))
+        return self.rebuilt(arts, start=new_start, used=used)
+
+    def rebuilt(
+        self, arts: list[DemoArticle], *, start: datetime, used: set[str] | None = None
+    ) -> DemoHub:
+        """A hub with this one's options (REST API, sitemap-only, lastmod) over `arts`."""
         hub = DemoHub.__new__(DemoHub)
         hub.rest_api = self.rest_api
         hub.sitemap_only = self.sitemap_only
         hub.sitemap_lastmod = self.sitemap_lastmod
-        hub._setup(arts, seed=self.seed, site_name=self.site_name, start=new_start, used=used)
+        used = set(self._used) if used is None else used
+        hub._setup(arts, seed=self.seed, site_name=self.site_name, start=start, used=used)
         return hub
 
     def _edit(self, art: DemoArticle, rng: random.Random) -> DemoArticle:
