@@ -68,22 +68,38 @@ class StorageGuard:
     def spider_closed(self) -> None:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
+        # A crawl can run out of work between two checks after a write failed (the responses
+        # left are all refused): the failure is still this run's, whatever the close reason.
+        # (Reaching the reserve only at the end lost nothing: that run stands.)
+        problem = None if self.stopping else self.problem()
+        if problem is not None and problem[0] == "write_error":
+            self.stopping = True
+            logger.error("the crawl ended with a storage failure: %s", problem[1])
+            assert self.crawler.stats is not None
+            self.crawler.stats.set_value("newshub/storage_error", problem[1])
 
     def check(self) -> None:
         if self.stopping:
             return
+        problem = self.problem()
+        if problem is not None:
+            self.stop(*problem)
+
+    def problem(self) -> tuple[str, str] | None:
+        """(close reason, message) when a WARC write failed or the reserve is reached."""
         stats = self.crawler.stats
         assert stats is not None
         write_error = stats.get_value("warc/write_error")
-        free = free_bytes(self.directory)
         if write_error:
-            self.stop("write_error", f"WARC write failed in {self.directory}: {write_error}")
-        elif free < self.reserve:
-            self.stop(
+            return "write_error", f"WARC write failed in {self.directory}: {write_error}"
+        free = free_bytes(self.directory)
+        if free < self.reserve:
+            return (
                 "disk_full",
                 f"disk almost full: {free / 1e6:.1f} MB free in {self.directory}, "
                 f"below the {self.reserve / 1e6:.0f} MB reserve (STORAGE_MIN_FREE)",
             )
+        return None
 
     def stop(self, reason: str, message: str) -> None:
         self.stopping = True

@@ -10,11 +10,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from scrapy import Spider
+from scrapy.statscollectors import StatsCollector
+from scrapy.utils.test import get_crawler
 from sqlalchemy import select
 
+from crawler.config import Source
 from crawler.demo.server import DemoServer
 from crawler.demo.site import DemoHub
-from crawler.extensions.storage import free_bytes
+from crawler.extensions.storage import StorageGuard, free_bytes
+from crawler.run_summary import summarize
 from pipelines.db.engine import make_engine
 from pipelines.db.models import CrawlRun
 
@@ -100,3 +105,21 @@ def test_disk_full_mid_crawl_fails_cleanly(small_disk: Path, database_url: str) 
     assert checked.returncode == 0, checked.stdout + checked.stderr
     log = "\n".join(path.read_text(errors="replace") for path in (small_disk / "logs").iterdir())
     assert "Traceback" not in log and "Logging error" not in log + result.stderr
+
+
+def test_a_write_failure_fails_the_run_even_when_the_crawl_ends_before_a_check(
+    tmp_path: Path,
+) -> None:
+    """The last responses are refused quickly after the disk fills: the crawl may finish
+    between two checks, and the run must still fail."""
+    settings = {"WARC_ENABLED": True, "WARC_DIR": str(tmp_path), "STORAGE_MIN_FREE": 0}
+    crawler = get_crawler(Spider, settings)
+    crawler.stats = StatsCollector(crawler)
+    guard = StorageGuard.from_crawler(crawler)
+    crawler.stats.set_value("warc/write_error", "[Errno 28] No space left on device")
+    crawler.stats.set_value("finish_reason", "finished")  # the engine ran out of work
+    guard.spider_closed()
+    message = crawler.stats.get_value("newshub/storage_error")
+    assert message == f"WARC write failed in {tmp_path}: [Errno 28] No space left on device"
+    summary = summarize(Source("hub", "http://hub.test/"), 1, crawler.stats.get_stats(), None, 1.0)
+    assert summary.status == "failed" and summary.error == message
