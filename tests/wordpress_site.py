@@ -155,6 +155,9 @@ pm = static
 pm.max_children = 4
 clear_env = no
 catch_workers_output = yes
+; A switch rewritten by set_features() takes effect on the next request: opcache otherwise
+; checks a file's timestamp only every 2 s and serves the code compiled before.
+php_admin_value[opcache.revalidate_freq] = 0
 """
 
 _CONFIG_PHP = """<?php
