@@ -1,0 +1,229 @@
+"""Crawl several sources in one process: one Twisted reactor, one Scrapy crawler per source.
+
+Measured in docs/scaling.md section 4: eight hubs in one reactor take a sixth of the memory and
+less than half the CPU of eight crawl processes. Each source keeps what a single crawl has
+(crawler.runner): its lock (a source whose lock is held is `skipped`), its run row, its own
+settings (politeness, limits, CLOSESPIDER_TIMEOUT), its WARC files, its log file and its
+summary. One source's failure (unreachable, an exception, a closespider) ends that crawler
+only; the others go on.
+
+Logging: Scrapy's root handler follows the settings of the newest crawler, which would send
+every source's lines to the last source's log. The process is started without it; each source
+gets a handler of its own that passes the records naming its crawler (Scrapy puts `spider` or
+`crawler` in a record's `extra`; so does a spider's `self.logger`), and the records naming none
+(the reactor, Scrapy's start-up lines, the database writer threads, Twisted) go to the
+process's log, `<data>/logs/batch-<time>-<pid>.log` (stderr with --verbose).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.settings import Settings
+from scrapy.utils.log import _get_handler
+
+from crawler import settings as default_settings
+from crawler.config import Paths, Source
+from crawler.errors import NewshubError
+from crawler.log_format import json_log_handler, remove_log_handler
+from crawler.run_summary import CrawlSummary
+from crawler.runner import (
+    CrawlOptions,
+    CrawlSkipped,
+    PreparedRun,
+    collect_stats,
+    failure_reason,
+    finish_prepared,
+    note_failure,
+    prepare_run,
+)
+from crawler.spiders.hub import HubSpider
+from pipelines.db.engine import open_engine
+
+EX_OK, EX_FAILED, EX_TEMPFAIL = 0, 1, 75
+# Which outcome a batch's exit status reports when its sources differ: a failure first.
+SEVERITY = {EX_OK: 0, EX_TEMPFAIL: 1, EX_FAILED: 2}
+
+
+@dataclasses.dataclass
+class Outcome:
+    """How one source of a batch ended: its exit status, summary, and one line about it."""
+
+    source: str
+    exit_code: int
+    message: str = ""
+    summary: CrawlSummary | None = None
+
+    @property
+    def status(self) -> str:
+        return {EX_OK: "finished", EX_TEMPFAIL: "skipped"}.get(self.exit_code, "failed")
+
+    def line(self) -> str:
+        """`SOURCE  STATUS  what happened`, one line."""
+        s = self.summary
+        what = self.message
+        if s is not None:
+            counts = (
+                f"{s.pages} pages, {s.articles_new} new, {s.articles_updated} updated, "
+                f"{s.articles_unchanged} unchanged, {len(s.warc_files)} WARC files, "
+                f"{s.duration:.1f} s"
+            )
+            what = f"run {s.run_id}: {counts}" + (f"; {self.message}" if self.message else "")
+        return f"{self.source}  {self.status}  {what}"
+
+
+def exit_code(outcomes: list[Outcome]) -> int:
+    """The batch's exit status: 0 when every source finished, else the worst per SEVERITY."""
+    return max((o.exit_code for o in outcomes), key=SEVERITY.__getitem__, default=EX_OK)
+
+
+def crawl_many(
+    sources: list[Source], paths: Paths, options: CrawlOptions | None = None
+) -> list[Outcome]:
+    """Crawl every source at once in this process's reactor; one Outcome per source, in order.
+
+    Call it once per process (a Twisted reactor does not restart).
+    """
+    options = options or CrawlOptions()
+    unique = list({source.name: source for source in sources}.values())
+    engine = open_engine(paths.database_url)
+    outcomes: dict[str, Outcome] = {}
+    runs: list[PreparedRun] = []
+    results: dict[str, tuple[dict[str, Any], HubSpider | None, float]] = {}
+    try:
+        for source in unique:
+            try:
+                runs.append(prepare_run(engine, source, paths, options))
+            except CrawlSkipped as exc:
+                outcomes[source.name] = Outcome(source.name, EX_TEMPFAIL, str(exc))
+            except NewshubError as exc:
+                outcomes[source.name] = Outcome(source.name, EX_FAILED, str(exc))
+        if runs:
+            results = _run_together(runs, paths, options)
+    finally:
+        for run in runs:  # every run row is closed, even when the reactor could not start
+            name = run.source.name
+            stats, spider, took = results.get(
+                name, ({"newshub/startup_error": "the batch stopped before it"}, None, 0.0)
+            )
+            summary = finish_prepared(engine, run, stats, spider, took)
+            reason = failure_reason(run, summary)
+            code = EX_OK if reason is None else EX_FAILED
+            outcomes[name] = Outcome(name, code, reason or "", summary)
+        engine.dispose()
+    return [outcomes[source.name] for source in unique]
+
+
+def _run_together(
+    runs: list[PreparedRun], paths: Paths, options: CrawlOptions
+) -> dict[str, tuple[dict[str, Any], HubSpider | None, float]]:
+    """Run every prepared crawl in one reactor; each one's stats, spider and duration."""
+    # The process's own settings are merged into every crawler Scrapy creates, and its root
+    # log handler follows the newest crawler: it gets the defaults and no root handler.
+    base = Settings()
+    base.setmodule(default_settings, priority="project")
+    base.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    base.set("LOG_LEVEL", options.log_level, priority="cmdline")
+    if not options.verbose:
+        base.set("LOG_FILE", str(batch_log_path(paths)), priority="cmdline")
+    # A full disk must not turn each log line into a "--- Logging error ---" traceback.
+    logging.raiseExceptions = False
+    logging.root.setLevel(logging.NOTSET)  # as Scrapy does: the handlers filter
+    handlers = [_handler(base, options, ProcessRecords(), source=None, run_id=None)]
+    try:
+        process = CrawlerProcess(base)
+        crawlers: list[tuple[PreparedRun, Crawler, list[str]]] = []
+        ended: dict[str, float] = {}
+        for index, run in enumerate(runs):
+            crawler = Crawler(HubSpider, run.settings, init_reactor=index == 0)
+            settings = run.settings
+            if options.verbose:  # every source on stderr: name each line's source
+                settings = settings.copy()
+                settings.set("LOG_FORMAT", f"[{run.source.name}] {settings['LOG_FORMAT']}")
+            handlers.append(
+                _handler(
+                    settings,
+                    options,
+                    CrawlerRecords(crawler),
+                    source=run.source.name,
+                    run_id=run.run_id,
+                )
+            )
+            failures: list[str] = []
+            deferred = process.crawl(crawler, source=run.source)
+            deferred.addErrback(note_failure, failures)
+            deferred.addBoth(_note_end, ended, run.source.name)
+            crawlers.append((run, crawler, failures))
+        process.start()
+    finally:
+        for handler in handlers:
+            remove_log_handler(handler)
+    results = {}
+    for run, crawler, failures in crawlers:
+        stats: dict[str, Any] = {}
+        spider = collect_stats(crawler, failures, stats)
+        took = ended.get(run.source.name, time.monotonic()) - run.started
+        results[run.source.name] = (stats, spider, took)
+    return results
+
+
+def _note_end(result: Any, ended: dict[str, float], name: str) -> Any:
+    """When a source's crawl ended: its duration stops there, not at the last one's end."""
+    ended.setdefault(name, time.monotonic())
+    return result
+
+
+def batch_log_path(paths: Paths) -> Path:
+    """The process's own log: the lines that name no source."""
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    return paths.data_dir / "logs" / f"batch-{stamp}-{os.getpid()}.log"
+
+
+def record_crawler(record: logging.LogRecord) -> Any:
+    """The crawler a log record names (Scrapy's `extra`), or None."""
+    crawler = getattr(record, "crawler", None)
+    if crawler is None:
+        crawler = getattr(getattr(record, "spider", None), "crawler", None)
+    return crawler
+
+
+class CrawlerRecords(logging.Filter):
+    """Passes the records of one crawler."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__()
+        self.crawler = crawler
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record_crawler(record) is self.crawler
+
+
+class ProcessRecords(logging.Filter):
+    """Passes the records that name no crawler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record_crawler(record) is None
+
+
+def _handler(
+    settings: Settings,
+    options: CrawlOptions,
+    only: logging.Filter,
+    **fields: Any,
+) -> logging.Handler:
+    """A root handler per Scrapy's LOG_* settings (or JSON lines), passing `only`'s records."""
+    handler: logging.Handler
+    if options.log_format == "json":
+        handler = json_log_handler(settings.get("LOG_FILE"), options.log_level, **fields)
+    else:
+        Path(settings["LOG_FILE"] or ".").parent.mkdir(parents=True, exist_ok=True)
+        handler = _get_handler(settings)  # Scrapy's own: file, format, level, short names
+        logging.root.addHandler(handler)
+    handler.addFilter(only)
+    return handler
