@@ -221,6 +221,12 @@ MAX_CONCURRENT_CRAWLS = None
 CRAWL_MEMORY_BUDGET_MB = 200
 # Crawls per core at most when the default is worked out (crawls mostly wait on the network).
 CRAWLS_PER_CORE = 4
+# Sources the daemon and each worker crawl together in one process and one reactor
+# (crawler.batch; measured in docs/scaling.md section 4); max_concurrent_crawls then counts
+# processes. 1: a process per source, as before.
+CRAWLS_PER_PROCESS = 8
+# Seconds the first due crawl of a batch waits for the rest of its wave before it starts.
+SCHEDULER_BATCH_WINDOW = 2.0
 
 # --- Cluster workers (crawler.scheduling.worker, with NEWSHUB_BROKER_URL) ---
 # A worker whose last heartbeat is older than this (seconds) is dead: its crawl is delivered

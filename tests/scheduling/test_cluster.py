@@ -64,9 +64,12 @@ def test_the_bound_comes_from_cores_and_memory() -> None:
     daemon = Daemon(
         {n: Source(n, f"http://{n}.test/", schedule="every 1h") for n in "abcde"},
         Path("newshub.toml"),
-        DaemonOptions(max_concurrent_crawls=2),
+        DaemonOptions(max_concurrent_crawls=2, crawls_per_process=1),
     )
     assert daemon.pool_size() == 2  # five sources, two crawls at once
+    batched = Daemon(daemon.sources, Path("newshub.toml"), DaemonOptions(max_concurrent_crawls=2))
+    # Two crawl processes at once, eight sources each: a thread per source waits in them.
+    assert batched.process_bound() == 2 and batched.pool_size() == 5
 
 
 def test_due_crawls_beyond_the_bound_wait_most_overdue_first(tmp_path: Path) -> None:
@@ -77,7 +80,7 @@ def test_due_crawls_beyond_the_bound_wait_most_overdue_first(tmp_path: Path) -> 
     daemon = Daemon(
         {n: Source(n, f"http://{n}.test/", schedule="every 1h") for n in names},
         tmp_path / "newshub.toml",
-        DaemonOptions(max_concurrent_crawls=1, jitter=0),
+        DaemonOptions(max_concurrent_crawls=1, jitter=0, crawls_per_process=1),
         command=["sh", "-c", f'echo "$0" >> {order}; sleep 0.2'],
     )
     engine = create_engine(f"sqlite:///{tmp_path / 'jobs.db'}")
