@@ -20,7 +20,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -84,46 +86,96 @@ def exit_code(outcomes: list[Outcome]) -> int:
 
 
 def crawl_many(
-    sources: list[Source], paths: Paths, options: CrawlOptions | None = None
+    sources: list[Source],
+    paths: Paths,
+    options: CrawlOptions | None = None,
+    jobs: dict[str, tuple[int, str]] | None = None,
+    on_outcome: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
     """Crawl every source at once in this process's reactor; one Outcome per source, in order.
 
+    Each source's run is recorded and its lock released as soon as its own crawl ends (in a
+    thread, off the reactor), and `on_outcome` hears of it then, not when the last one ends.
+    `jobs`: the cluster job (id, trigger) each source runs for, recorded in its run row.
     Call it once per process (a Twisted reactor does not restart).
     """
     options = options or CrawlOptions()
     unique = list({source.name: source for source in sources}.values())
-    engine = open_engine(paths.database_url)
-    outcomes: dict[str, Outcome] = {}
+    batch = _Batch(open_engine(paths.database_url), on_outcome)
     runs: list[PreparedRun] = []
-    results: dict[str, tuple[dict[str, Any], HubSpider | None, float]] = {}
     try:
         for source in unique:
             try:
-                runs.append(prepare_run(engine, source, paths, options))
+                own = options
+                if jobs and source.name in jobs:
+                    job_id, trigger = jobs[source.name]
+                    own = dataclasses.replace(options, job_id=job_id, trigger=trigger)
+                runs.append(prepare_run(batch.engine, source, paths, own))
             except CrawlSkipped as exc:
-                outcomes[source.name] = Outcome(source.name, EX_TEMPFAIL, str(exc))
+                batch.report(Outcome(source.name, EX_TEMPFAIL, str(exc)))
             except NewshubError as exc:
-                outcomes[source.name] = Outcome(source.name, EX_FAILED, str(exc))
+                batch.report(Outcome(source.name, EX_FAILED, str(exc)))
         if runs:
-            results = _run_together(runs, paths, options)
+            _run_together(batch, runs, paths, options)
     finally:
         for run in runs:  # every run row is closed, even when the reactor could not start
-            name = run.source.name
-            stats, spider, took = results.get(
-                name, ({"newshub/startup_error": "the batch stopped before it"}, None, 0.0)
-            )
-            summary = finish_prepared(engine, run, stats, spider, took)
-            reason = failure_reason(run, summary)
-            code = EX_OK if reason is None else EX_FAILED
-            outcomes[name] = Outcome(name, code, reason or "", summary)
-        engine.dispose()
-    return [outcomes[source.name] for source in unique]
+            if run.source.name in batch.outcomes:
+                continue
+            stats: dict[str, Any] = {}
+            spider = None
+            if run.source.name in batch.crawlers:  # stopped with the reactor (a signal)
+                spider = collect_stats(*batch.crawlers[run.source.name], stats)
+            else:
+                stats["newshub/startup_error"] = "the batch stopped before this crawl started"
+            batch.conclude(run, stats, spider, time.monotonic() - run.started)
+        batch.engine.dispose()
+    return [batch.outcomes[source.name] for source in unique]
+
+
+class _Batch:
+    """The outcomes of a batch's sources as they come in, from the reactor's threads."""
+
+    def __init__(self, engine: Any, on_outcome: Callable[[Outcome], None] | None) -> None:
+        self.engine = engine
+        self.on_outcome = on_outcome
+        self.outcomes: dict[str, Outcome] = {}
+        self.crawlers: dict[str, tuple[Crawler, list[str]]] = {}
+        self._lock = threading.Lock()
+
+    def report(self, outcome: Outcome) -> None:
+        with self._lock:
+            if outcome.source in self.outcomes:
+                return
+            self.outcomes[outcome.source] = outcome
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
+
+    def conclude(
+        self, run: PreparedRun, stats: dict[str, Any], spider: HubSpider | None, took: float
+    ) -> None:
+        """Record a run, release its lock, report its outcome (blocking: not on the reactor)."""
+        with self._lock:
+            if run.source.name in self.outcomes:
+                return
+        summary = finish_prepared(self.engine, run, stats, spider, took)
+        reason = failure_reason(run, summary)
+        code = EX_OK if reason is None else EX_FAILED
+        self.report(Outcome(run.source.name, code, reason or "", summary))
+
+    def crawl_ended(self, _: Any, run: PreparedRun, crawler: Crawler, failures: list[str]) -> Any:
+        """A crawler's deferred fired: conclude its run in a thread of the reactor's pool."""
+        from twisted.internet.threads import deferToThread
+
+        stats: dict[str, Any] = {}
+        spider = collect_stats(crawler, failures, stats)
+        took = time.monotonic() - run.started
+        return deferToThread(self.conclude, run, stats, spider, took)
 
 
 def _run_together(
-    runs: list[PreparedRun], paths: Paths, options: CrawlOptions
-) -> dict[str, tuple[dict[str, Any], HubSpider | None, float]]:
-    """Run every prepared crawl in one reactor; each one's stats, spider and duration."""
+    batch: _Batch, runs: list[PreparedRun], paths: Paths, options: CrawlOptions
+) -> None:
+    """Run every prepared crawl in one reactor, each concluded as it ends."""
     # The process's own settings are merged into every crawler Scrapy creates, and its root
     # log handler follows the newest crawler: it gets the defaults and no root handler.
     base = Settings()
@@ -138,8 +190,7 @@ def _run_together(
     handlers = [_handler(base, options, ProcessRecords(), source=None, run_id=None)]
     try:
         process = CrawlerProcess(base)
-        crawlers: list[tuple[PreparedRun, Crawler, list[str]]] = []
-        ended: dict[str, float] = {}
+        concluded = []
         for index, run in enumerate(runs):
             crawler = Crawler(HubSpider, run.settings, init_reactor=index == 0)
             settings = run.settings
@@ -158,25 +209,23 @@ def _run_together(
             failures: list[str] = []
             deferred = process.crawl(crawler, source=run.source)
             deferred.addErrback(note_failure, failures)
-            deferred.addBoth(_note_end, ended, run.source.name)
-            crawlers.append((run, crawler, failures))
-        process.start()
+            deferred.addBoth(batch.crawl_ended, run, crawler, failures)
+            batch.crawlers[run.source.name] = (crawler, failures)
+            concluded.append(deferred)
+        from twisted.internet import reactor  # installed by the first crawler
+        from twisted.internet.defer import DeferredList
+
+        # The reactor stops once every run is recorded, not when the last crawler ends.
+        DeferredList(concluded, consumeErrors=True).addBoth(lambda _: _stop(reactor))
+        process.start(stop_after_crawl=False)
     finally:
         for handler in handlers:
             remove_log_handler(handler)
-    results = {}
-    for run, crawler, failures in crawlers:
-        stats: dict[str, Any] = {}
-        spider = collect_stats(crawler, failures, stats)
-        took = ended.get(run.source.name, time.monotonic()) - run.started
-        results[run.source.name] = (stats, spider, took)
-    return results
 
 
-def _note_end(result: Any, ended: dict[str, float], name: str) -> Any:
-    """When a source's crawl ended: its duration stops there, not at the last one's end."""
-    ended.setdefault(name, time.monotonic())
-    return result
+def _stop(reactor: Any) -> None:
+    if reactor.running:
+        reactor.stop()
 
 
 def batch_log_path(paths: Paths) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict
 from typing import Any
 
@@ -55,6 +56,8 @@ def sources(obj: Context, fmt: str) -> None:
 # Set by `newshub worker` on the crawls it starts: recorded in crawl_runs.
 @click.option("--worker", "worker", hidden=True)
 @click.option("--job", "job_id", type=int, hidden=True)
+# A batch of cluster jobs in one process: NAME=JOB_ID:TRIGGER per source.
+@click.option("--job-of", "jobs_of", multiple=True, hidden=True)
 @log_format_option
 @pass_context
 def crawl(
@@ -70,6 +73,7 @@ def crawl(
     dispatch: bool,
     worker: str | None,
     job_id: int | None,
+    jobs_of: tuple[str, ...],
     log_format: str,
 ) -> None:
     """Crawl SOURCE from the config file, or an ad-hoc hub given with --url.
@@ -113,20 +117,38 @@ def crawl(
         log_format=log_format,
     )
     if len(chosen) > 1:
-        _crawl_together(chosen, obj, options)
+        _crawl_together(chosen, obj, options, _jobs(jobs_of))
         return
     summary = crawl(chosen[0], obj.paths(), options)
     for line in summary.lines():
         click.echo(line)
 
 
-def _crawl_together(chosen: list[Source], obj: Context, options: Any) -> None:
+def _echo(line: str) -> None:
+    click.echo(line)
+    sys.stdout.flush()
+
+
+def _jobs(jobs_of: tuple[str, ...]) -> dict[str, tuple[int, str]]:
+    """`--job-of NAME=JOB_ID:TRIGGER` values (set by `newshub worker`) as a dict."""
+    jobs = {}
+    for value in jobs_of:
+        name, _, rest = value.partition("=")
+        job, _, trigger = rest.partition(":")
+        if not job.isdigit() or not trigger:
+            raise click.UsageError(f"--job-of wants NAME=JOB_ID:TRIGGER, not {value!r}")
+        jobs[name] = (int(job), trigger)
+    return jobs
+
+
+def _crawl_together(
+    chosen: list[Source], obj: Context, options: Any, jobs: dict[str, tuple[int, str]]
+) -> None:
     """Several sources in one process: a line each, the worst outcome as exit status."""
     from crawler.batch import crawl_many, exit_code
 
-    outcomes = crawl_many(chosen, obj.paths(), options)
-    for outcome in outcomes:
-        click.echo(outcome.line())
+    # A line per source as soon as it ends: a daemon or worker reading it learns then.
+    outcomes = crawl_many(chosen, obj.paths(), options, jobs, lambda o: _echo(o.line()))
     code = exit_code(outcomes)
     if code:
         raise click.exceptions.Exit(code)

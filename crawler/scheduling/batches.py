@@ -5,16 +5,21 @@ docs/scaling.md section 4, a sixth of the memory and less than half the CPU of a
 source. A batch stays small so that one hung or crashing crawl takes at most its batch with it.
 
 The daemon and the worker hand every due crawl to a Batcher from a thread of their own, which
-blocks until the crawl's batch has run. The first crawl of a batch leads it: it waits up to
-`window` seconds for the rest of the wave (or until the batch is full), then for a free process
-slot (`processes`, the host's max_concurrent_crawls, now counting processes); crawls arriving
-meanwhile join its batch, so a backlog leaves in full batches, the most overdue first.
+blocks until the crawl has run: a source's line from the batch process (it prints one as each
+source's run is recorded) releases it while the others crawl on. The first crawl of a batch
+leads it: it waits up to `window` seconds for the rest of the wave (or until the batch is
+full), then for a free process slot (`processes`, the host's max_concurrent_crawls, now
+counting processes); crawls arriving meanwhile join its batch, so a backlog leaves in full
+batches, the most overdue first.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
+import signal
+import subprocess
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -30,13 +35,21 @@ class Batch:
 
     members: dict[str, Any] = dataclasses.field(default_factory=dict)
     closed: bool = False
-    done: threading.Event = dataclasses.field(default_factory=threading.Event)
     full: threading.Event = dataclasses.field(default_factory=threading.Event)
+    ended: dict[str, threading.Event] = dataclasses.field(default_factory=dict)
     results: dict[str, tuple[int | None, str]] = dataclasses.field(default_factory=dict)
 
+    def report(self, name: str, result: tuple[int | None, str]) -> None:
+        """A member's outcome: its caller returns now, while the others may crawl on."""
+        if name in self.ended and not self.ended[name].is_set():
+            self.results[name] = result
+            self.ended[name].set()
 
-# Runs a batch's members (name -> what the caller passed) in one process: a result per name.
-RunBatch = Callable[[dict[str, Any]], dict[str, tuple[int | None, str]]]
+
+Result = tuple[int | None, str]
+# Runs a batch's members (name -> what the caller passed) in one process, telling each
+# member's result to `report` as soon as it is known; returns the results it did not report.
+RunBatch = Callable[[dict[str, Any], Callable[[str, Result], None]], dict[str, Result]]
 
 
 class Batcher:
@@ -64,13 +77,14 @@ class Batcher:
             if batch is None:
                 batch = self._forming = Batch()
             batch.members[name] = payload
+            batch.ended[name] = threading.Event()
             if len(batch.members) >= self.per_process:
                 self._close(batch)
         try:
             if leader:
                 self._lead(batch)
             else:
-                batch.done.wait()
+                batch.ended[name].wait()
             return batch.results.get(name)
         finally:
             with self._lock:
@@ -100,16 +114,27 @@ class Batcher:
                 with self._lock:
                     self._close(batch)
                 if not self._stopping.is_set():
-                    batch.results.update(self.run(dict(batch.members)))
+                    left = self.run(dict(batch.members), batch.report)
+                    for name, result in left.items():
+                        batch.report(name, result)
             finally:
                 self._slots.release()
         finally:
             with self._lock:
                 self._close(batch)
-            batch.done.set()
+            for event in batch.ended.values():  # not run: the batcher is stopping
+                event.set()
 
 
-def outcomes(output: str, names: list[str], code: int | None) -> dict[str, tuple[int | None, str]]:
+def outcome_line(line: str, names: list[str]) -> tuple[str, Result] | None:
+    """A source's line of `newshub crawl A B C`, as (name, (exit code, what happened))."""
+    match = re.match(r"(\S+)  (finished|skipped|failed)  (.*)", line.rstrip("\n"))
+    if match and match[1] in names:
+        return match[1], (OUTCOME_CODES[match[2]], match[3])
+    return None
+
+
+def outcomes(output: str, names: list[str], code: int | None) -> dict[str, Result]:
     """Each source's exit code and line from a crawl process's output and exit status.
 
     One source: the process's own status and last line. Several: each source's line of
@@ -119,9 +144,50 @@ def outcomes(output: str, names: list[str], code: int | None) -> dict[str, tuple
     last = next((line for line in reversed(output.splitlines()) if line.strip()), "")
     if len(names) == 1:
         return {names[0]: (code, last)}
-    found: dict[str, tuple[int | None, str]] = {}
-    for line in output.splitlines():
-        match = re.match(r"(\S+)  (finished|skipped|failed)  (.*)", line)
-        if match and match[1] in names:
-            found[match[1]] = (OUTCOME_CODES[match[2]], match[3])
+    found = dict(filter(None, (outcome_line(line, names) for line in output.splitlines())))
     return {name: found.get(name, (code, last)) for name in names}
+
+
+def follow(
+    child: subprocess.Popen[str],
+    names: list[str],
+    report: Callable[[str, Result], None],
+    timeout: float | None,
+    stop: Callable[[], None],
+) -> tuple[str, bool]:
+    """Read a crawl process's output to its end, reporting each source's line as it comes;
+    past `timeout` seconds `stop()` ends it. Its whole output, and whether it ran over."""
+    over = threading.Event()
+    timer = None
+    if timeout is not None:
+
+        def ran_over() -> None:
+            over.set()
+            stop()
+
+        timer = threading.Timer(timeout, ran_over)
+        timer.daemon = True
+        timer.start()
+    lines = []
+    try:
+        assert child.stdout is not None
+        for line in child.stdout:
+            lines.append(line)
+            if len(names) > 1 and (found := outcome_line(line, names)):
+                report(*found)
+        child.wait()
+    finally:
+        if timer is not None:
+            timer.cancel()
+    return "".join(lines), over.is_set()
+
+
+def end(child: subprocess.Popen[str], grace: float) -> None:
+    """SIGTERM a crawl process, SIGKILL it after the grace period."""
+    with contextlib.suppress(ProcessLookupError):
+        child.send_signal(signal.SIGTERM)
+    try:
+        child.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            child.kill()

@@ -30,7 +30,7 @@ from sqlalchemy import Engine
 from crawler import settings as defaults
 from crawler.config import Source
 from crawler.errors import NewshubError
-from crawler.scheduling.batches import Batcher, outcomes
+from crawler.scheduling.batches import Batcher, Result, end, follow, outcomes
 from crawler.scheduling.density import max_concurrent_crawls
 from crawler.scheduling.expressions import make_trigger
 from crawler.scheduling.jobs import JOB_TABLE, reconcile
@@ -103,9 +103,9 @@ class Daemon:
         self.base_command = command
         self.dispatcher = dispatcher
         self.scheduler: Any = None
-        self._children: dict[str, subprocess.Popen[str]] = {}
-        # Why the daemon stopped a source's running crawl (timeout, shutdown), if it did.
-        self._stopped_why: dict[str, str] = {}
+        # The running crawl processes by pid, and why the daemon stopped one, if it did.
+        self._children: dict[int, subprocess.Popen[str]] = {}
+        self._stopped_why: dict[int, str] = {}
         # The database, once run() has it: runs the daemon stops are told why.
         self.engine: Engine | None = None
         self._changed = threading.Condition()
@@ -248,14 +248,13 @@ class Daemon:
         self.batcher.stop()
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        for name in children:
-            self._stopped_why.setdefault(name, "stopped by the scheduler daemon's shutdown")
-        for child in {c.pid: c for c in children.values()}.values():
+        for child in children.values():
+            self._stopped_why.setdefault(child.pid, "stopped by the scheduler daemon's shutdown")
             logger.info("stopping the crawl process %d", child.pid)
             _signal(child, signal.SIGTERM)
         if not self._wait_for_children(self.options.stop_grace):
             with self._changed:
-                leftovers = {c.pid: c for c in self._children.values()}
+                leftovers = dict(self._children)
             for child in leftovers.values():
                 logger.warning("crawl process %d did not stop in time: killing it", child.pid)
                 _signal(child, signal.SIGKILL)
@@ -285,8 +284,11 @@ class Daemon:
             log.error("crawl of %s failed (exit %s) %s", source, code, last)  # "after Ns: why"
         return code
 
-    def _run_batch(self, members: dict[str, float | None]) -> dict[str, tuple[int | None, str]]:
-        """One crawl process for a batch of sources (their timeouts): its outcome per source."""
+    def _run_batch(
+        self, members: dict[str, float | None], report: Callable[[str, Result], None]
+    ) -> dict[str, Result]:
+        """One crawl process for a batch of sources (their timeouts): its outcome per source,
+        each told to `report` as soon as the process prints it."""
         names = list(members)
         with self._changed:
             if self._stopping:
@@ -301,56 +303,39 @@ class Daemon:
                 # which then stops the crawls in order.
                 start_new_session=True,
             )
-            for name in names:
-                self._children[name] = child
-                self._stopped_why.pop(name, None)
+            self._children[child.pid] = child
         since = datetime.now(UTC) - timedelta(seconds=1)
         started = time.monotonic()
         which = ", ".join(names)
         logger.info("crawl of %s started (pid %d)", which, child.pid)
         # Each crawler stops itself at its own CLOSESPIDER_TIMEOUT; this is the last resort.
         limit = max(timeout or self.options.timeout for timeout in members.values())
+
+        def over_time() -> None:
+            logger.error("crawl of %s ran over its %gs timeout: stopping it", which, limit)
+            self._stopped_why[child.pid] = f"stopped by the scheduler: over its {limit:g} s timeout"
+            end(child, self.options.stop_grace)
+
         try:
-            try:
-                output, _ = child.communicate(timeout=limit)
-            except subprocess.TimeoutExpired:
-                logger.error("crawl of %s ran over its %gs timeout: stopping it", which, limit)
-                for name in names:
-                    self._stopped_why[name] = (
-                        f"stopped by the scheduler: over its {limit:g} s timeout"
-                    )
-                output = self._end(child)
+            output, _ = follow(child, names, report, limit, over_time)
         finally:
             with self._changed:
-                for name in names:
-                    self._children.pop(name, None)
+                self._children.pop(child.pid, None)
                 self._changed.notify_all()
-        code = child.returncode
-        results = outcomes(output, names, code)
-        whys = {name: self._stopped_why.pop(name, "") for name in names}
-        reason = next((why for why in whys.values() if why), "")
-        if reason and self.engine is not None:
-            explain_stopped_run(self.engine, child.pid, since, reason)
+        results = outcomes(output, names, child.returncode)
+        why = self._stopped_why.pop(child.pid, "")
+        if why and self.engine is not None:
+            explain_stopped_run(self.engine, child.pid, since, why)
         took = time.monotonic() - started
         for name, (each, last) in results.items():
             if each in (0, EX_TEMPFAIL):  # its own line says it ended before it was stopped
                 continue
-            if why := whys[name]:
+            if why:
                 last = f"{why} ({last})" if last else why
             elif not last and each is not None and each < 0:
                 last = f"killed by {signal.Signals(-each).name}"
             results[name] = (each, f"after {took:.0f}s: {last}")
         return results
-
-    def _end(self, child: subprocess.Popen[str]) -> str:
-        """SIGTERM a crawl, SIGKILL it after the grace period; its output so far."""
-        _signal(child, signal.SIGTERM)
-        try:
-            output, _ = child.communicate(timeout=self.options.stop_grace)
-        except subprocess.TimeoutExpired:
-            _signal(child, signal.SIGKILL)
-            output, _ = child.communicate()
-        return output
 
 
 def _signal(child: subprocess.Popen[str], signum: int) -> None:

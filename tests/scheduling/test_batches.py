@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from crawler.config import Source
 from crawler.demo.server import DemoServer
 from crawler.demo.site import DemoHub
 from crawler.scheduling import daemon as daemon_module
-from crawler.scheduling.batches import Batcher, outcomes
+from crawler.scheduling.batches import Batcher, Result, outcomes
 from crawler.scheduling.daemon import Daemon, DaemonOptions
 from pipelines.db.engine import make_engine
 from pipelines.db.models import CrawlRun, SourceRow
@@ -35,13 +36,15 @@ def test_a_wave_is_cut_into_batches_and_processes_are_bounded() -> None:
     ran: list[list[str]] = []
     running = []
 
-    def run(members: dict[str, object]) -> dict[str, tuple[int | None, str]]:
+    def run(members: dict[str, object], report: Callable[[str, Result], None]) -> dict[str, Result]:
         running.append(1)
         assert len(running) == 1, "one process at a time"
         ran.append(list(members))
+        first, *rest = members
+        report(first, (0, "early"))  # its line came: its caller returns while the rest run
         time.sleep(0.2)
         running.pop()
-        return {name: (0, "ok") for name in members}
+        return {name: (0, "ok") for name in rest}
 
     batcher = Batcher(per_process=2, processes=1, window=0.5, run=run)
     results: dict[str, object] = {}
@@ -56,7 +59,9 @@ def test_a_wave_is_cut_into_batches_and_processes_are_bounded() -> None:
     for thread in threads:
         thread.join(10)
     assert ran == [["a", "b"], ["c", "d"], ["e"]]
-    assert results == {n: (0, "ok") for n in "abcde"}
+    assert results == {"a": (0, "early"), "b": (0, "ok"), "c": (0, "early"), "d": (0, "ok")} | {
+        "e": (0, "early")
+    }
     batcher.stop()
     assert batcher.submit("a", None) is None
 

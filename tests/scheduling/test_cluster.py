@@ -191,14 +191,16 @@ def test_cluster_commands_need_the_broker(tmp_path: Path, monkeypatch: pytest.Mo
 class StandInWorker(CrawlWorker):
     """A worker whose "crawl" is a shell command (the source name is the script)."""
 
-    def command(self, source: str, trigger: str, job_id: int) -> list[str]:
+    def command(self, jobs: dict[str, tuple[str, int, float | None]]) -> list[str]:
+        (source,) = jobs
         return ["sh", "-c", source]
 
 
 def test_a_job_succeeds_on_exit_0_or_75_and_fails_with_the_crawls_last_line(
     tmp_path: Path,
 ) -> None:
-    worker = StandInWorker(None, WorkerOptions(tmp_path / "newshub.toml", 1, stop_grace=1))
+    options = WorkerOptions(tmp_path / "newshub.toml", 1, stop_grace=1, batch_window=0)
+    worker = StandInWorker(None, options)
     worker.crawl("exit 0", "daemon", 1)
     worker.crawl("echo busy; exit 75", "daemon", 2)  # skipped: another run holds the lock
     with pytest.raises(CrawlJobFailed, match=r"failed \(exit 1\): Error: no such hub$"):
