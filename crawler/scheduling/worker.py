@@ -29,6 +29,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,10 @@ class CrawlWorker:
             return [*base, "--trigger", trigger, "--job", str(job_id)]
         return [*base, *(f"--job-of={n}={j}:{t}" for n, (t, j, _) in jobs.items())]
 
+    def _jobs_at_once(self) -> int:
+        """Jobs taken at once: every job of every process."""
+        return self.options.concurrency * max(1, self.options.crawls_per_process)
+
     def run(self) -> None:
         """Work until SIGTERM/SIGINT, then stop the running crawls and return."""
         asyncio.run(self._run())
@@ -104,13 +109,16 @@ class CrawlWorker:
             queues=list(self.options.queues) or None,
             name=self.options.name,
             # A job waits in its batch's process: room for every job of every process.
-            concurrency=self.options.concurrency * max(1, self.options.crawls_per_process),
+            concurrency=self._jobs_at_once(),
             install_signal_handlers=False,
             update_heartbeat_interval=self.options.heartbeat,
             stalled_worker_timeout=self.options.stalled_after,
             shutdown_graceful_timeout=self.options.stop_grace + 10,
         )
         loop = asyncio.get_running_loop()
+        # Procrastinate runs a sync job in the loop's default executor (min(32, cores + 4)
+        # threads): a thread for every job the batches hold, and a few for the rest.
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=self._jobs_at_once() + 4))
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.stop, signum)
         requeuer = asyncio.create_task(self._requeue_stalled())
