@@ -213,9 +213,10 @@ FRONTIER_KEY = ""
 FRONTIER_HEARTBEAT = 0.5
 # A worker silent this long (seconds) is dead: others stop waiting for it, its claims lapse.
 FRONTIER_WORKER_TIMEOUT = 30
-# Crawls the local daemon runs at once, and each `newshub worker` by default (None: from the
-# host, crawler.scheduling.density.default_max_concurrent_crawls). Due crawls beyond it wait,
-# the most overdue first.
+# Crawl processes (of up to CRAWLS_PER_PROCESS sources) the local daemon runs at once, and
+# each `newshub worker` by default (None: from the host,
+# crawler.scheduling.density.default_max_concurrent_crawls). Due crawls beyond it wait, the
+# most overdue first.
 MAX_CONCURRENT_CRAWLS = None
 # Memory one crawl process is budgeted (MiB) when the default above is worked out from the host.
 CRAWL_MEMORY_BUDGET_MB = 200

@@ -55,3 +55,5 @@ def test_crawl_takes_several_sources_or_one_url(tmp_path: Path) -> None:
     assert "no source named 'x'; configured: a, b" in unknown.output
     job = runner.invoke(main, ["-c", str(config), "crawl", "a", "b", "--job", "3"])
     assert job.exit_code == 2 and "--job names one crawl" in job.output
+    bad = runner.invoke(main, ["-c", str(config), "crawl", "a", "b", "--job-of", "a=x"])
+    assert bad.exit_code == 2 and "--job-of wants NAME=JOB_ID:TRIGGER, not 'a=x'" in bad.output
