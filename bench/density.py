@@ -6,9 +6,11 @@ Every hub is a generated demo hub on its own loopback port (all served from one 
 process). The scheduler daemon (crawler.scheduling.daemon) gets all of them due at once:
 "today" runs one crawl process per due source at the same time (the daemon's behaviour before
 `max_concurrent_crawls`), "bounded" at most --bound at once (default: the host's default), the
-rest waiting in order of how overdue they are. Measured: wall time until every crawl has
-closed its run, and the peak of the summed resident memory of all crawl processes (sampled
-from /proc every 0.2 s), plus CPU seconds of the crawls (their rusage) per archived page.
+rest waiting in order of how overdue they are; "batched" at most --bound processes of up to
+--crawls-per-process sources each (crawler.scheduling.batches, the daemon's default now).
+Measured: wall time until every crawl has closed its run, and the peak of the summed resident
+memory of all crawl processes (sampled from /proc every 0.2 s), plus CPU seconds of the crawls
+(their rusage) per archived page.
 """
 
 from __future__ import annotations
@@ -66,7 +68,9 @@ def descendants_rss_mib(root: int) -> float:
     return total / 1024
 
 
-def one_round(urls: list[str], bound: int, database_url: str | None, work: Path) -> dict:
+def one_round(
+    urls: list[str], bound: int, per_process: int, database_url: str | None, work: Path
+) -> dict:
     from sqlalchemy import func, select
 
     from crawler.config import load_sources
@@ -88,9 +92,10 @@ def one_round(urls: list[str], bound: int, database_url: str | None, work: Path)
     os.environ.update({"NEWSHUB_DATA_DIR": str(work / "data"), "NEWSHUB_DATABASE_URL": url})
     engine = make_engine(url)
     upgrade(engine)
-    daemon = Daemon(
-        load_sources(config), config, DaemonOptions(max_concurrent_crawls=bound, jitter=0)
+    options = DaemonOptions(
+        max_concurrent_crawls=bound, jitter=0, crawls_per_process=per_process, batch_window=1
     )
+    daemon = Daemon(load_sources(config), config, options)
     scheduler = daemon.build(engine)
     now = datetime.now(UTC)
     for i in range(len(urls)):  # all overdue, hub0 the most
@@ -128,6 +133,7 @@ def one_round(urls: list[str], bound: int, database_url: str | None, work: Path)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {
         "bound": bound,
+        "crawls_per_process": per_process,
         "wall_s": round(wall, 1),
         "peak_rss_mib": round(peak),
         "crawls_finished": finished,
@@ -143,7 +149,8 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=20)
     parser.add_argument("--bound", type=int, help="bounded run's max_concurrent_crawls")
     parser.add_argument("--database-url", help="default: a SQLite file per round")
-    parser.add_argument("--modes", default="today,bounded")
+    parser.add_argument("--modes", default="today,bounded,batched")
+    parser.add_argument("--crawls-per-process", type=int, default=8, help="batched mode's")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -163,9 +170,9 @@ def main() -> None:
             if args.database_url:
                 _reset(args.database_url)
             with tempfile.TemporaryDirectory() as work:
-                result = one_round(
-                    urls, args.hubs if mode == "today" else bound, args.database_url, Path(work)
-                )
+                processes = args.hubs if mode == "today" else bound
+                per_process = args.crawls_per_process if mode == "batched" else 1
+                result = one_round(urls, processes, per_process, args.database_url, Path(work))
             print(json.dumps({"mode": mode, "hubs": args.hubs, **result}), flush=True)
     finally:
         server.kill()

@@ -2,11 +2,11 @@
 
     .venv/bin/python bench/shared_process.py --hubs 8 --articles 20 --database-url URL
 
-"separate": `newshub crawl SOURCE` per hub, all at once (what the daemon and the workers do).
-"shared": one process runs every hub's crawl in one Twisted reactor (Scrapy runs many
-crawlers side by side), each with its own run row, lock and settings, as crawler.runner
-would. Measured: wall time, the peak of the summed RSS of the crawl processes, CPU seconds
-per archived page.
+"separate": `newshub crawl SOURCE` per hub, all at once (crawls_per_process = 1).
+"shared": `newshub crawl hub0 hub1 ...`, one process running every hub's crawl in one
+Twisted reactor (crawler.batch: a crawler each, with its own run row, lock, settings and log),
+what the daemon and the workers do with crawls_per_process. Measured: wall time, the peak of
+the summed RSS of the crawl processes, CPU seconds per archived page.
 """
 
 from __future__ import annotations
@@ -28,56 +28,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from density import _reset, descendants_rss_mib  # noqa: E402
-
-
-def shared_child(config: Path) -> None:
-    """Child process: crawl every configured source in one reactor."""
-    from scrapy.crawler import Crawler, CrawlerProcess
-    from scrapy.settings import Settings
-    from scrapy.utils.reactor import install_reactor
-
-    from crawler import settings as default_settings
-    from crawler.config import load_sources, resolve_paths
-    from crawler.locks import source_lock
-    from crawler.run_summary import summarize
-    from crawler.runner import CrawlOptions, _begin, _record, build_settings
-    from crawler.spiders.hub import HubSpider
-    from pipelines.db.engine import open_engine
-
-    paths = resolve_paths()
-    paths.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = open_engine(paths.database_url)
-    options = CrawlOptions(trigger="manual")
-    crawlers: list[tuple[Any, Crawler, Any, Any]] = []
-    process = None
-    for source in load_sources(config).values():
-        lock = source_lock(engine, source.name)
-        source_id, run_id, run_uuid = _begin(engine, lock, source, paths, options)
-        settings = build_settings(
-            source, paths, options, source_id=source_id, run_id=run_id, run_uuid=run_uuid
-        )
-        settings.set("LOG_FILE", str(paths.data_dir / f"{source.name}.log"), priority="cmdline")
-        if process is None:
-            # The process's own settings are merged into every crawler's: only the defaults,
-            # so each crawler keeps its own run's values.
-            base = Settings()
-            base.setmodule(default_settings, priority="project")
-            base.set("LOG_FILE", str(paths.data_dir / "shared.log"), priority="project")
-            process = CrawlerProcess(base)
-            install_reactor(settings["TWISTED_REACTOR"])
-        crawler = Crawler(HubSpider, settings)
-        process.crawl(crawler, source=source)
-        crawlers.append((source, crawler, run_id, lock))
-    started = time.monotonic()
-    assert process is not None
-    process.start()
-    for source, crawler, run_id, lock in crawlers:
-        stats = crawler.stats.get_stats() if crawler.stats else {}
-        took = time.monotonic() - started
-        summary = summarize(source, run_id, stats, crawler.spider, took)  # type: ignore[arg-type]
-        _record(engine, summary, stats)
-        lock.release()
-    engine.dispose()
 
 
 def run_sampled(commands: list[list[str]], env: dict[str, str]) -> tuple[list[int], float]:
@@ -125,8 +75,9 @@ def one_round(mode: str, urls: list[str], database_url: str, work: Path) -> list
     }
     engine = make_engine(database_url)
     upgrade(engine)
-    if mode == "shared":
-        commands = [[sys.executable, __file__, "--child", str(config)]]
+    if mode == "shared":  # the adopted path: `newshub crawl hub0 hub1 ...` (crawler.batch)
+        names = [f"hub{i}" for i in range(len(urls))]
+        commands = [[sys.executable, "-m", "crawler.cli", "-c", str(config), "crawl", *names]]
     else:
         commands = [
             [sys.executable, "-m", "crawler.cli", "-c", str(config), "crawl", f"hub{i}"]
@@ -174,11 +125,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=20)
     parser.add_argument("--database-url", required=False)
     parser.add_argument("--modes", default="separate,shared")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        shared_child(Path(args.child))
-        return
     command = [sys.executable, str(ROOT / "bench" / "density.py"), "--serve"]
     server = subprocess.Popen(
         [*command, "--hubs", str(args.hubs), "--articles", str(args.articles)],

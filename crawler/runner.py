@@ -117,10 +117,22 @@ def log_path(paths: Paths, source: Source, run_id: int) -> Path:
     return paths.data_dir / "logs" / f"{source.name}-{run_id}.log"
 
 
-def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> CrawlSummary:
-    """Crawl one source into the WARC folder and the database; raises CrawlFailed on failure."""
-    options = options or CrawlOptions()
-    engine = open_engine(paths.database_url)
+@dataclasses.dataclass
+class PreparedRun:
+    """One source's run between its start and its end: lock held, run row written."""
+
+    source: Source
+    paths: Paths
+    options: CrawlOptions
+    lock: Any
+    run_id: int
+    settings: Settings
+    frontier: bool
+    started: float = dataclasses.field(default_factory=time.monotonic)
+
+
+def prepare_run(engine: Any, source: Source, paths: Paths, options: CrawlOptions) -> PreparedRun:
+    """Take the source's lock and write its run row (CrawlSkipped when the lock is held)."""
     frontier = bool(paths.frontier_url)
     # Frontier workers of one source run together: they share its lock, apart from plain runs.
     lock = source_lock(engine, source.name, shared=frontier)
@@ -128,39 +140,71 @@ def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> 
         source_id, run_id, run_uuid = _begin(engine, lock, source, paths, options)
     except BaseException:
         lock.release()
-        engine.dispose()
         raise
     settings = build_settings(
         source, paths, options, source_id=source_id, run_id=run_id, run_uuid=run_uuid
     )
     if not options.verbose:
         log_path(paths, source, run_id).parent.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    stats: dict[str, Any] = {}
-    spider: HubSpider | None = None
-    # A full disk must not turn each log line into a "--- Logging error ---" traceback.
-    logging.raiseExceptions = False
-    json_handler = None
-    if options.log_format == "json":  # build_settings left Scrapy's root handler out
-        json_handler = json_log_handler(
-            settings.get("LOG_FILE"), options.log_level, source=source.name, run_id=run_id
-        )
+    return PreparedRun(source, paths, options, lock, run_id, settings, frontier)
+
+
+def finish_prepared(
+    engine: Any,
+    run: PreparedRun,
+    stats: dict[str, Any],
+    spider: HubSpider | None,
+    duration: float | None = None,
+) -> CrawlSummary:
+    """Summarize a run, store its outcome and release its lock."""
+    took = time.monotonic() - run.started if duration is None else duration
+    summary = summarize(run.source, run.run_id, stats, spider, took, frontier=run.frontier)
     try:
-        spider = _run_scrapy(settings, source, stats)
+        _record(engine, summary, stats)
     finally:
-        summary = summarize(
-            source, run_id, stats, spider, time.monotonic() - started, frontier=frontier
-        )
+        run.lock.release()
+    return summary
+
+
+def failure_reason(run: PreparedRun, summary: CrawlSummary) -> str | None:
+    """The one line a failed run ends with (None when it finished)."""
+    if summary.status == "finished":
+        return None
+    reason = summary.error or f"crawl ended: {summary.reason}"
+    if not run.options.verbose:
+        reason += f" (log: {log_path(run.paths, run.source, run.run_id)})"
+    return reason
+
+
+def crawl(source: Source, paths: Paths, options: CrawlOptions | None = None) -> CrawlSummary:
+    """Crawl one source into the WARC folder and the database; raises CrawlFailed on failure."""
+    options = options or CrawlOptions()
+    engine = open_engine(paths.database_url)
+    try:
+        run = prepare_run(engine, source, paths, options)
+        stats: dict[str, Any] = {}
+        spider: HubSpider | None = None
+        # A full disk must not turn each log line into a "--- Logging error ---" traceback.
+        logging.raiseExceptions = False
+        json_handler = None
+        if options.log_format == "json":  # build_settings left Scrapy's root handler out
+            json_handler = json_log_handler(
+                run.settings.get("LOG_FILE"),
+                options.log_level,
+                source=source.name,
+                run_id=run.run_id,
+            )
         try:
-            _record(engine, summary, stats)
+            spider = _run_scrapy(run.settings, source, stats)
         finally:
-            lock.release()
-            engine.dispose()
-            remove_log_handler(json_handler)
-    if summary.status != "finished":
-        reason = summary.error or f"crawl ended: {summary.reason}"
-        if not options.verbose:
-            reason += f" (log: {log_path(paths, source, run_id)})"
+            try:
+                summary = finish_prepared(engine, run, stats, spider)
+            finally:
+                remove_log_handler(json_handler)
+    finally:
+        engine.dispose()
+    reason = failure_reason(run, summary)
+    if reason is not None:
         raise CrawlFailed(reason)
     return summary
 
@@ -193,14 +237,22 @@ def _run_scrapy(settings: Settings, source: Source, stats: dict[str, Any]) -> Hu
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(HubSpider)
     failures: list[str] = []
-    process.crawl(crawler, source=source).addErrback(
-        lambda failure: failures.append(f"{failure.type.__name__}: {failure.getErrorMessage()}")
-    )
+    process.crawl(crawler, source=source).addErrback(note_failure, failures)
     process.start()
+    return collect_stats(crawler, failures, stats)
+
+
+def note_failure(failure: Any, failures: list[str]) -> None:
+    """Errback of a crawl that could not start: one line for the run's summary."""
+    failures.append(f"{failure.type.__name__}: {failure.getErrorMessage()}")
+
+
+def collect_stats(crawler: Any, failures: list[str], stats: dict[str, Any]) -> HubSpider | None:
+    """A finished crawler's stats (and its startup error) into `stats`; its spider."""
     if failures:
         stats["newshub/startup_error"] = failures[0]
     stats.update(crawler.stats.get_stats() if crawler.stats else {})
-    return crawler.spider  # type: ignore[return-value]
+    return crawler.spider
 
 
 def _record(engine: Any, summary: CrawlSummary, stats: dict[str, Any]) -> None:

@@ -219,14 +219,21 @@ FRONTIER_KEY = ""
 FRONTIER_HEARTBEAT = 0.5
 # A worker silent this long (seconds) is dead: others stop waiting for it, its claims lapse.
 FRONTIER_WORKER_TIMEOUT = 30
-# Crawls the local daemon runs at once, and each `newshub worker` by default (None: from the
-# host, crawler.scheduling.density.default_max_concurrent_crawls). Due crawls beyond it wait,
-# the most overdue first.
+# Crawl processes (of up to CRAWLS_PER_PROCESS sources) the local daemon runs at once, and
+# each `newshub worker` by default (None: from the host,
+# crawler.scheduling.density.default_max_concurrent_crawls). Due crawls beyond it wait, the
+# most overdue first.
 MAX_CONCURRENT_CRAWLS = None
 # Memory one crawl process is budgeted (MiB) when the default above is worked out from the host.
 CRAWL_MEMORY_BUDGET_MB = 200
 # Crawls per core at most when the default is worked out (crawls mostly wait on the network).
 CRAWLS_PER_CORE = 4
+# Sources the daemon and each worker crawl together in one process and one reactor
+# (crawler.batch; measured in docs/scaling.md section 4); max_concurrent_crawls then counts
+# processes. 1: a process per source, as before.
+CRAWLS_PER_PROCESS = 8
+# Seconds the first due crawl of a batch waits for the rest of its wave before it starts.
+SCHEDULER_BATCH_WINDOW = 2.0
 
 # --- Cluster workers (crawler.scheduling.worker, with NEWSHUB_BROKER_URL) ---
 # A worker whose last heartbeat is older than this (seconds) is dead: its crawl is delivered

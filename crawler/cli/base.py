@@ -134,3 +134,14 @@ def log_format_option(f: F) -> F:
         envvar="NEWSHUB_LOG_FORMAT",
         help="json: one JSON object per log line, with source and run id.",
     )(f)
+
+
+def crawls_per_process_option(f: F) -> F:
+    """`--crawls-per-process N`: sources crawled together in one process (schedule run, worker)."""
+    return click.option(
+        "--crawls-per-process",
+        type=click.IntRange(min=1),
+        envvar="NEWSHUB_CRAWLS_PER_PROCESS",
+        help="Due crawls run together in one crawl process, one reactor (default 8; 1: a "
+        "process per source).",
+    )(f)

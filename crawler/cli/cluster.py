@@ -7,7 +7,13 @@ import os
 
 import click
 
-from crawler.cli.base import Context, log_format_option, main, pass_context
+from crawler.cli.base import (
+    Context,
+    crawls_per_process_option,
+    log_format_option,
+    main,
+    pass_context,
+)
 from crawler.config import ConfigError, config_path
 
 
@@ -17,7 +23,8 @@ from crawler.config import ConfigError, config_path
     "-c",
     type=click.IntRange(min=1),
     envvar="NEWSHUB_MAX_CONCURRENT_CRAWLS",
-    help="Crawls run at once (max_concurrent_crawls; default from the host's cores and memory).",
+    help="Crawl processes run at once (max_concurrent_crawls; default from the host's cores "
+    "and memory).",
 )
 @click.option(
     "--queues",
@@ -36,6 +43,7 @@ from crawler.config import ConfigError, config_path
     type=click.FloatRange(min=0),
     help="Seconds running crawls get to finish after SIGTERM (default 60).",
 )
+@crawls_per_process_option
 @log_format_option
 @pass_context
 def worker(
@@ -44,12 +52,14 @@ def worker(
     queues: str | None,
     stalled_after: float | None,
     stop_grace: float | None,
+    crawls_per_process: int | None,
     log_format: str,
 ) -> None:
     """Run crawls enqueued by `newshub schedule run` and `crawl --dispatch` (for systemd).
 
-    Needs NEWSHUB_BROKER_URL, the PostgreSQL database of the cluster's jobs. Each crawl runs
-    in its own process; a crawl whose worker dies is delivered again to a live one.
+    Needs NEWSHUB_BROKER_URL, the PostgreSQL database of the cluster's jobs. Crawls taken
+    together run in one crawl process, up to --crawls-per-process; a crawl whose worker dies
+    is delivered again to a live one.
     """
     from crawler import settings as defaults
     from crawler.log_format import use_json_logs
@@ -68,6 +78,7 @@ def worker(
         heartbeat=stalled / 3,
         stalled_after=stalled,
         stop_grace=defaults.SCHEDULER_STOP_GRACE if stop_grace is None else stop_grace,
+        crawls_per_process=crawls_per_process or defaults.CRAWLS_PER_PROCESS,
     )
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

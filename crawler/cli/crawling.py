@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict
+from typing import Any
 
 import click
 
@@ -31,7 +33,7 @@ def sources(obj: Context, fmt: str) -> None:
 
 
 @main.command()
-@click.argument("source_name", required=False, metavar="SOURCE")
+@click.argument("source_names", nargs=-1, metavar="[SOURCE]...")
 @click.option("--url", metavar="HOME_URL", help="Crawl a hub that is not in the config file.")
 @click.option("--name", metavar="NAME", help="Source name for --url (default: the host).")
 @click.option("--max-articles", type=click.IntRange(min=1), help="Stop after N articles.")
@@ -54,11 +56,13 @@ def sources(obj: Context, fmt: str) -> None:
 # Set by `newshub worker` on the crawls it starts: recorded in crawl_runs.
 @click.option("--worker", "worker", hidden=True)
 @click.option("--job", "job_id", type=int, hidden=True)
+# A batch of cluster jobs in one process: NAME=JOB_ID:TRIGGER per source.
+@click.option("--job-of", "jobs_of", multiple=True, hidden=True)
 @log_format_option
 @pass_context
 def crawl(
     obj: Context,
-    source_name: str | None,
+    source_names: tuple[str, ...],
     url: str | None,
     name: str | None,
     max_articles: int | None,
@@ -69,29 +73,38 @@ def crawl(
     dispatch: bool,
     worker: str | None,
     job_id: int | None,
+    jobs_of: tuple[str, ...],
     log_format: str,
 ) -> None:
     """Crawl SOURCE from the config file, or an ad-hoc hub given with --url.
 
+    Several SOURCEs crawl together in one process (one Twisted reactor, a crawler each, each
+    with its own lock, run, log and WARC files), one summary line each.
+
     Exit status: 0 done, 1 failed, 75 skipped because another run of the source is going on
     (cron-safe: runs of one source never overlap; each run is recorded in `newshub runs`).
+    With several SOURCEs: 0 when all finished, else 1 if any failed, else 75.
     """
-    if bool(source_name) == bool(url):
-        raise click.UsageError("give either SOURCE or --url HOME_URL")
+    if bool(source_names) == bool(url):
+        raise click.UsageError("give either SOURCE... or --url HOME_URL")
     from crawler.config import adhoc_source
     from crawler.runner import CrawlOptions, crawl
 
     if url:
-        source = adhoc_source(url, name)
+        chosen = [adhoc_source(url, name)]
     else:
         configured = obj.sources()
-        if source_name not in configured:
+        unknown = [n for n in source_names if n not in configured]
+        if unknown:
             known = ", ".join(sorted(configured)) or "none"
-            raise ConfigError(f"no source named {source_name!r}; configured: {known}")
-        source = configured[source_name]
+            raise ConfigError(f"no source named {unknown[0]!r}; configured: {known}")
+        chosen = [configured[n] for n in dict.fromkeys(source_names)]
     if dispatch:
-        _dispatch(obj, source, url)
+        for source in chosen:
+            _dispatch(obj, source, url)
         return
+    if job_id is not None and len(chosen) > 1:
+        raise click.UsageError("--job names one crawl: give one SOURCE")
     options = CrawlOptions(
         max_articles=max_articles,
         concurrency=concurrency,
@@ -99,13 +112,46 @@ def crawl(
         trigger=trigger,
         worker=worker,
         job_id=job_id,
-        progress=True,
+        progress=len(chosen) == 1,
         verbose=verbose,
         log_format=log_format,
     )
-    summary = crawl(source, obj.paths(), options)
+    if len(chosen) > 1:
+        _crawl_together(chosen, obj, options, _jobs(jobs_of))
+        return
+    summary = crawl(chosen[0], obj.paths(), options)
     for line in summary.lines():
         click.echo(line)
+
+
+def _echo(line: str) -> None:
+    click.echo(line)
+    sys.stdout.flush()
+
+
+def _jobs(jobs_of: tuple[str, ...]) -> dict[str, tuple[int, str]]:
+    """`--job-of NAME=JOB_ID:TRIGGER` values (set by `newshub worker`) as a dict."""
+    jobs = {}
+    for value in jobs_of:
+        name, _, rest = value.partition("=")
+        job, _, trigger = rest.partition(":")
+        if not job.isdigit() or not trigger:
+            raise click.UsageError(f"--job-of wants NAME=JOB_ID:TRIGGER, not {value!r}")
+        jobs[name] = (int(job), trigger)
+    return jobs
+
+
+def _crawl_together(
+    chosen: list[Source], obj: Context, options: Any, jobs: dict[str, tuple[int, str]]
+) -> None:
+    """Several sources in one process: a line each, the worst outcome as exit status."""
+    from crawler.batch import crawl_many, exit_code
+
+    # A line per source as soon as it ends: a daemon or worker reading it learns then.
+    outcomes = crawl_many(chosen, obj.paths(), options, jobs, lambda o: _echo(o.line()))
+    code = exit_code(outcomes)
+    if code:
+        raise click.exceptions.Exit(code)
 
 
 def _dispatch(obj: Context, source: Source, url: str | None) -> None:

@@ -11,7 +11,14 @@ from datetime import datetime
 
 import click
 
-from crawler.cli.base import Context, log_format_option, main, pass_context, source_option
+from crawler.cli.base import (
+    Context,
+    crawls_per_process_option,
+    log_format_option,
+    main,
+    pass_context,
+    source_option,
+)
 from crawler.cli.output import echo_json, echo_rich, format_option, make_table
 from crawler.config import ConfigError, config_path
 
@@ -77,13 +84,18 @@ def schedule() -> None:
     "max_crawls",
     type=click.IntRange(min=1),
     envvar="NEWSHUB_MAX_CONCURRENT_CRAWLS",
-    help="Crawls run at once; due ones beyond it wait, most overdue first "
+    help="Crawl processes run at once; due crawls beyond them wait, most overdue first "
     "(default from the host's cores and memory).",
 )
+@crawls_per_process_option
 @log_format_option
 @pass_context
 def schedule_run(
-    obj: Context, stop_grace: float | None, max_crawls: int | None, log_format: str
+    obj: Context,
+    stop_grace: float | None,
+    max_crawls: int | None,
+    crawls_per_process: int | None,
+    log_format: str,
 ) -> None:
     """Run the scheduler in the foreground until SIGTERM or Ctrl-C (for systemd).
 
@@ -102,6 +114,8 @@ def schedule_run(
     if not any(source.schedule for source in sources.values()):
         raise ConfigError(f"no source in {config_path(obj.config)} has a 'schedule'")
     options = DaemonOptions(max_concurrent_crawls=max_crawls)
+    if crawls_per_process is not None:
+        options = dataclasses.replace(options, crawls_per_process=crawls_per_process)
     if stop_grace is not None:
         options = dataclasses.replace(options, stop_grace=stop_grace)
     logging.basicConfig(

@@ -204,7 +204,9 @@ class WarcCaptureMiddleware:
         writer.close()
         self._update_stats(writer)
         self.stats.set_value("newshub/warc_files", list(writer.files))
-        logger.info("WARC files written: %s", ", ".join(writer.files) or "none")
+        files = ", ".join(writer.files) or "none"
+        # `spider` routes the line to its source's log when sources share a process.
+        logger.info("WARC files written: %s", files, extra={"spider": spider})
 
     def process_response(self, request: Request, response: Response) -> Response:
         if "cached" in response.flags or urlsplit(response.url).scheme not in ("http", "https"):

@@ -1,8 +1,10 @@
 """`newshub schedule run`: an APScheduler daemon that starts each source's crawls on time.
 
-Every run is its own process, `newshub crawl SOURCE --trigger daemon` (as Scrapyd does it): a
-fresh Twisted reactor each time, memory returned when it ends, and a hung or crashing crawl
-cannot take the daemon down. Jobs persist in the database (APScheduler's SQLAlchemyJobStore,
+Crawls run in processes of their own, `newshub crawl A B C --trigger daemon`: the sources due
+in one wave are grouped, up to `crawls_per_process`, into one process and one Twisted reactor
+(crawler.batch, crawler.scheduling.batches): a fresh reactor each time, memory returned when it
+ends, and a hung or crashing crawl takes at most its batch down, never the daemon. Jobs
+persist in the database (APScheduler's SQLAlchemyJobStore,
 table `apscheduler_jobs`), so a restart neither forgets nor repeats runs; they are reconciled
 with the config file at start. The per-source run lock still applies, so a cron run and a
 daemon run of one source never overlap either.
@@ -28,6 +30,7 @@ from sqlalchemy import Engine
 from crawler import settings as defaults
 from crawler.config import Source
 from crawler.errors import NewshubError
+from crawler.scheduling.batches import Batcher, Result, end, follow, outcomes
 from crawler.scheduling.density import max_concurrent_crawls
 from crawler.scheduling.expressions import make_trigger
 from crawler.scheduling.jobs import JOB_TABLE, reconcile
@@ -51,6 +54,10 @@ class DaemonOptions:
     # Crawls run at once (None: crawler.scheduling.density's default for this host); due
     # crawls beyond it wait in the executor's queue, the most overdue first.
     max_concurrent_crawls: int | None = None
+    # Sources crawled together in one process (crawler.batch), and how long the first due
+    # crawl waits for the rest of its wave (crawler.scheduling.batches).
+    crawls_per_process: int = defaults.CRAWLS_PER_PROCESS
+    batch_window: float = defaults.SCHEDULER_BATCH_WINDOW
 
 
 # The running daemon. Persisted jobs name their function by import path, so they reach the
@@ -96,9 +103,9 @@ class Daemon:
         self.base_command = command
         self.dispatcher = dispatcher
         self.scheduler: Any = None
-        self._children: dict[str, subprocess.Popen[str]] = {}
-        # Why the daemon stopped a source's running crawl (timeout, shutdown), if it did.
-        self._stopped_why: dict[str, str] = {}
+        # The running crawl processes by pid, and why the daemon stopped one, if it did.
+        self._children: dict[int, subprocess.Popen[str]] = {}
+        self._stopped_why: dict[int, str] = {}
         # The database, once run() has it: runs the daemon stops are told why.
         self.engine: Engine | None = None
         self._changed = threading.Condition()
@@ -106,20 +113,30 @@ class Daemon:
         self._stopper: threading.Thread | None = None
         # What the last reconciliation did per source: added, changed, kept, removed.
         self.actions: dict[str, str] = {}
+        self.batcher = Batcher(
+            self.options.crawls_per_process,
+            self.process_bound(),
+            self.options.batch_window,
+            self._run_batch,
+        )
 
-    def command(self, source: str) -> list[str]:
+    def command(self, *sources: str) -> list[str]:
         if self.base_command is not None:
-            return [*self.base_command, source]
+            return [*self.base_command, *sources]
         return [
             sys.executable, "-m", "crawler.cli", "--config", str(self.config_file),
-            "crawl", source, "--trigger", "daemon",
+            "crawl", *sources, "--trigger", "daemon",
         ]  # fmt: skip
 
+    def process_bound(self) -> int:
+        """Crawl processes at once (max_concurrent_crawls)."""
+        return max_concurrent_crawls(self.options.max_concurrent_crawls)
+
     def pool_size(self) -> int:
-        """Crawls run at once: the bound, but no more threads than scheduled sources."""
+        """Threads for due jobs: one per crawl the running batches hold, at most one a source."""
         if self.dispatcher is not None:  # enqueueing takes a moment: a few threads do
             return max(1, min(len(self.sources), 4))
-        bound = max_concurrent_crawls(self.options.max_concurrent_crawls)
+        bound = self.process_bound() * max(1, self.options.crawls_per_process)
         return max(1, min(len(self.sources), bound))
 
     def dispatch(self, name: str) -> None:
@@ -228,17 +245,18 @@ class Daemon:
                 return
             self._stopping = True
             children = dict(self._children)
+        self.batcher.stop()
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        for name, child in children.items():
-            logger.info("stopping the crawl of %s (pid %d)", name, child.pid)
-            self._stopped_why.setdefault(name, "stopped by the scheduler daemon's shutdown")
+        for child in children.values():
+            self._stopped_why.setdefault(child.pid, "stopped by the scheduler daemon's shutdown")
+            logger.info("stopping the crawl process %d", child.pid)
             _signal(child, signal.SIGTERM)
         if not self._wait_for_children(self.options.stop_grace):
             with self._changed:
                 leftovers = dict(self._children)
-            for name, child in leftovers.items():
-                logger.warning("crawl of %s did not stop in time: killing it", name)
+            for child in leftovers.values():
+                logger.warning("crawl process %d did not stop in time: killing it", child.pid)
                 _signal(child, signal.SIGKILL)
             self._wait_for_children(10)
 
@@ -251,12 +269,32 @@ class Daemon:
 
     # -- one run ----------------------------------------------------------------------------
     def launch(self, source: str, timeout: float | None = None) -> int | None:
-        """Run one crawl process to its end (or its timeout); returns its exit status."""
+        """Run one crawl, in a batch with the others due now, to its end (or its timeout);
+        returns its exit status (None: not run, the daemon is stopping or it is running)."""
+        result = self.batcher.submit(source, timeout)
+        if result is None:
+            return None
+        code, last = result
+        log = logging.LoggerAdapter(logger, {"source": source})  # a field in JSON logs
+        if code == 0:
+            log.info("crawl of %s finished: %s", source, last)
+        elif code == EX_TEMPFAIL:
+            log.info("crawl of %s skipped: %s", source, last)
+        else:
+            log.error("crawl of %s failed (exit %s) %s", source, code, last)  # "after Ns: why"
+        return code
+
+    def _run_batch(
+        self, members: dict[str, float | None], report: Callable[[str, Result], None]
+    ) -> dict[str, Result]:
+        """One crawl process for a batch of sources (their timeouts): its outcome per source,
+        each told to `report` as soon as the process prints it."""
+        names = list(members)
         with self._changed:
-            if self._stopping or source in self._children:
-                return None
+            if self._stopping:
+                return {}
             child = subprocess.Popen(
-                self.command(source),
+                self.command(*names),
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -265,53 +303,39 @@ class Daemon:
                 # which then stops the crawls in order.
                 start_new_session=True,
             )
-            self._children[source] = child
-            self._stopped_why.pop(source, None)
+            self._children[child.pid] = child
         since = datetime.now(UTC) - timedelta(seconds=1)
         started = time.monotonic()
-        log = logging.LoggerAdapter(logger, {"source": source})  # a field in JSON logs
-        log.info("crawl of %s started (pid %d)", source, child.pid)
-        limit = timeout or self.options.timeout
+        which = ", ".join(names)
+        logger.info("crawl of %s started (pid %d)", which, child.pid)
+        # Each crawler stops itself at its own CLOSESPIDER_TIMEOUT; this is the last resort.
+        limit = max(timeout or self.options.timeout for timeout in members.values())
+
+        def over_time() -> None:
+            logger.error("crawl of %s ran over its %gs timeout: stopping it", which, limit)
+            self._stopped_why[child.pid] = f"stopped by the scheduler: over its {limit:g} s timeout"
+            end(child, self.options.stop_grace)
+
         try:
-            try:
-                output, _ = child.communicate(timeout=limit)
-            except subprocess.TimeoutExpired:
-                log.error("crawl of %s ran over its %gs timeout: stopping it", source, limit)
-                self._stopped_why[source] = (
-                    f"stopped by the scheduler: over its {limit:g} s timeout"
-                )
-                output = self._end(child)
+            output, _ = follow(child, names, report, limit, over_time)
         finally:
             with self._changed:
-                self._children.pop(source, None)
+                self._children.pop(child.pid, None)
                 self._changed.notify_all()
-        code = child.returncode
-        last = next((line for line in reversed(output.splitlines()) if line.strip()), "")
-        why = self._stopped_why.pop(source, "")
+        results = outcomes(output, names, child.returncode)
+        why = self._stopped_why.pop(child.pid, "")
         if why and self.engine is not None:
             explain_stopped_run(self.engine, child.pid, since, why)
-        if why:
-            last = f"{why} ({last})" if last else why
-        elif not last and code is not None and code < 0:
-            last = f"killed by {signal.Signals(-code).name}"
         took = time.monotonic() - started
-        if code == 0:
-            log.info("crawl of %s finished in %.0fs", source, took)
-        elif code == EX_TEMPFAIL:
-            log.info("crawl of %s skipped: %s", source, last)
-        else:
-            log.error("crawl of %s failed (exit %s) after %.0fs: %s", source, code, took, last)
-        return code
-
-    def _end(self, child: subprocess.Popen[str]) -> str:
-        """SIGTERM a crawl, SIGKILL it after the grace period; its output so far."""
-        _signal(child, signal.SIGTERM)
-        try:
-            output, _ = child.communicate(timeout=self.options.stop_grace)
-        except subprocess.TimeoutExpired:
-            _signal(child, signal.SIGKILL)
-            output, _ = child.communicate()
-        return output
+        for name, (each, last) in results.items():
+            if each in (0, EX_TEMPFAIL):  # its own line says it ended before it was stopped
+                continue
+            if why:
+                last = f"{why} ({last})" if last else why
+            elif not last and each is not None and each < 0:
+                last = f"killed by {signal.Signals(-each).name}"
+            results[name] = (each, f"after {took:.0f}s: {last}")
+        return results
 
 
 def _signal(child: subprocess.Popen[str], signum: int) -> None:

@@ -1,7 +1,9 @@
-"""How many crawls one host runs at once: `max_concurrent_crawls`, by default from the host.
+"""How many crawl processes one host runs at once: `max_concurrent_crawls`, by default from
+the host.
 
-Each crawl is a process of its own (about 100-150 MB resident, see docs/scaling.md); with no
-bound, 500 sources due at once would be 500 processes. The default takes the smaller of
+A crawl process runs up to `crawls_per_process` sources (crawler.scheduling.batches; about
+130 MB resident for one, 180 MB for eight small ones, see docs/scaling.md); with no bound,
+500 sources due at once would be 500 processes. The default takes the smaller of
 CRAWLS_PER_CORE per core (a polite crawl mostly waits on the network) and what the host's
 memory holds at CRAWL_MEMORY_BUDGET_MB per crawl, leaving a fifth of it to everything else.
 """

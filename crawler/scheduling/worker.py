@@ -1,8 +1,11 @@
 """`newshub worker`: a Procrastinate worker that runs the crawls the scheduler dispatched.
 
-Each crawl is still its own process, `newshub crawl SOURCE --trigger T --worker W --job J`,
-as under the local daemon: a fresh reactor, memory returned at its end, and a crashing crawl
-cannot take the worker down. The child dies with the worker (Linux PR_SET_PDEATHSIG), so a
+Crawls run in processes of their own, as under the local daemon: the jobs a worker takes in
+one wave run together, up to `crawls_per_process`, in one process and one reactor
+(`newshub crawl A B --worker W --job-of A=J:T ...`, crawler.batch): memory returned at its
+end, and a crashing crawl takes at most its batch down, never the worker. Each job stays a
+job of its own: its source's lock, its run row (with its job id), its redelivery. The child
+dies with the worker (Linux PR_SET_PDEATHSIG), so a
 worker killed with `kill -9` leaves no crawl behind that would keep the source's lock.
 
 Redelivery: every worker writes a heartbeat into `procrastinate_workers`; a job still `doing`
@@ -25,11 +28,14 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from crawler import settings as defaults
 from crawler.errors import NewshubError
+from crawler.scheduling.batches import Batcher, Result, end, follow, outcomes
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +57,10 @@ class WorkerOptions:
     heartbeat: float = defaults.WORKER_HEARTBEAT
     stalled_after: float = defaults.WORKER_STALLED_AFTER
     stop_grace: float = defaults.SCHEDULER_STOP_GRACE
+    # Jobs run together in one crawl process (crawler.scheduling.batches); `concurrency`
+    # then counts processes.
+    crawls_per_process: int = defaults.CRAWLS_PER_PROCESS
+    batch_window: float = defaults.SCHEDULER_BATCH_WINDOW
 
     @property
     def name(self) -> str:
@@ -68,13 +78,24 @@ class CrawlWorker:
         self._lock = threading.Lock()
         self._stopping = False
         self._worker: Any = None
+        self.batcher = Batcher(
+            options.crawls_per_process, options.concurrency, options.batch_window, self._run_batch
+        )
 
-    def command(self, source: str, trigger: str, job_id: int) -> list[str]:
-        return [
+    def command(self, jobs: dict[str, tuple[str, int, float | None]]) -> list[str]:
+        """`newshub crawl` for a batch of jobs: source -> (trigger, job id, timeout)."""
+        base = [
             sys.executable, "-m", "crawler.cli", "--config", str(self.options.config_file),
-            "crawl", source, "--trigger", trigger,
-            "--worker", self.options.name, "--job", str(job_id),
+            "crawl", *jobs, "--worker", self.options.name,
         ]  # fmt: skip
+        if len(jobs) == 1:
+            ((trigger, job_id, _),) = jobs.values()
+            return [*base, "--trigger", trigger, "--job", str(job_id)]
+        return [*base, *(f"--job-of={n}={j}:{t}" for n, (t, j, _) in jobs.items())]
+
+    def _jobs_at_once(self) -> int:
+        """Jobs taken at once: every job of every process."""
+        return self.options.concurrency * max(1, self.options.crawls_per_process)
 
     def run(self) -> None:
         """Work until SIGTERM/SIGINT, then stop the running crawls and return."""
@@ -87,13 +108,17 @@ class CrawlWorker:
             self.app,
             queues=list(self.options.queues) or None,
             name=self.options.name,
-            concurrency=self.options.concurrency,
+            # A job waits in its batch's process: room for every job of every process.
+            concurrency=self._jobs_at_once(),
             install_signal_handlers=False,
             update_heartbeat_interval=self.options.heartbeat,
             stalled_worker_timeout=self.options.stalled_after,
             shutdown_graceful_timeout=self.options.stop_grace + 10,
         )
         loop = asyncio.get_running_loop()
+        # Procrastinate runs a sync job in the loop's default executor (min(32, cores + 4)
+        # threads): a thread for every job the batches hold, and a few for the rest.
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=self._jobs_at_once() + 4))
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.stop, signum)
         requeuer = asyncio.create_task(self._requeue_stalled())
@@ -118,6 +143,7 @@ class CrawlWorker:
                 return
             self._stopping = True
             children = list(self._children.values())
+        self.batcher.stop()
         logger.info("%s received: stopping", signal.Signals(signum).name)
         for child in children:
             with contextlib.suppress(ProcessLookupError):
@@ -158,12 +184,35 @@ class CrawlWorker:
                 logger.warning("cannot look for stalled jobs: %s", exc)
 
     def crawl(self, source: str, trigger: str, job_id: int, timeout: float | None = None) -> None:
-        """One job: one crawl process, to its end. Skipped (source busy) counts as done."""
+        """One job: its crawl, in a process with the jobs taken meanwhile, to its end.
+        Skipped (source busy) counts as done."""
+        with self._lock:
+            stopping = self._stopping
+        result = None if stopping else self.batcher.submit(source, (trigger, job_id, timeout))
+        if result is None:
+            raise CrawlJobFailed("the worker is stopping")
+        code, last = result
+        log = logging.LoggerAdapter(logger, {"source": source})
+        if code == 0:
+            log.info("job %d: crawl of %s finished", job_id, source)
+        elif code == EX_TEMPFAIL:
+            log.info("job %d: crawl of %s skipped: %s", job_id, source, last)
+        else:
+            raise CrawlJobFailed(f"crawl of {source} failed (exit {code}): {last}")
+
+    def _run_batch(
+        self,
+        jobs: dict[str, tuple[str, int, float | None]],
+        report: Callable[[str, Result], None],
+    ) -> dict[str, Result]:
+        """One crawl process for a batch of jobs; each source's exit code and last line, told
+        to `report` as soon as the process prints it."""
+        names = list(jobs)
         with self._lock:
             if self._stopping:
-                raise CrawlJobFailed("the worker is stopping")
+                return {}
             child = subprocess.Popen(
-                self.command(source, trigger, job_id),
+                self.command(jobs),
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -171,43 +220,33 @@ class CrawlWorker:
                 start_new_session=True,  # a Ctrl-C reaches the worker, which stops it in order
                 preexec_fn=_die_with_parent,
             )
-            self._children[job_id] = child
-        log = logging.LoggerAdapter(logger, {"source": source})
-        log.info("job %d: crawl of %s started (pid %d)", job_id, source, child.pid)
-        why = ""
+            self._children[child.pid] = child
+        which = ", ".join(f"{n} (job {j})" for n, (_, j, _) in jobs.items())
+        logger.info("crawl of %s started (pid %d)", which, child.pid)
+        timeouts = [t for _, _, t in jobs.values()]
+        # Each crawler stops at its own CLOSESPIDER_TIMEOUT; this is the last resort.
+        timeout = None if None in timeouts else max(t for t in timeouts if t is not None)
+        why = f"stopped by the worker: over its {timeout:g} s timeout" if timeout else ""
+
+        def over_time() -> None:
+            logger.error("crawl of %s %s", which, why)
+            end(child, self.options.stop_grace)
+
         try:
-            try:
-                output, _ = child.communicate(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                why = f"stopped by the worker: over its {timeout:g} s timeout"
-                log.error("job %d: crawl of %s %s", job_id, source, why)
-                output = self._end(child)
+            output, over = follow(child, names, report, timeout, over_time)
         finally:
             with self._lock:
-                self._children.pop(job_id, None)
-        last = next((line for line in reversed(output.splitlines()) if line.strip()), "")
-        code = child.returncode
-        if code == 0:
-            log.info("job %d: crawl of %s finished", job_id, source)
-        elif code == EX_TEMPFAIL:
-            log.info("job %d: crawl of %s skipped: %s", job_id, source, last)
-        else:
+                self._children.pop(child.pid, None)
+        results = outcomes(output, names, child.returncode)
+        for name, (code, last) in results.items():
+            if code in (0, EX_TEMPFAIL) or code is None:
+                continue
             if not last and code < 0:
                 last = f"killed by {signal.Signals(-code).name}"
-            if why:
+            if over:
                 last = f"{why} ({last})"
-            raise CrawlJobFailed(f"crawl of {source} failed (exit {code}): {last}")
-
-    def _end(self, child: subprocess.Popen[str]) -> str:
-        """SIGTERM a crawl, SIGKILL it after the grace period; its output so far."""
-        with contextlib.suppress(ProcessLookupError):
-            child.send_signal(signal.SIGTERM)
-        try:
-            output, _ = child.communicate(timeout=self.options.stop_grace)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            output, _ = child.communicate()
-        return output
+            results[name] = (code, last)
+        return results
 
 
 # The running worker: jobs reach it through this module (Procrastinate calls a function).

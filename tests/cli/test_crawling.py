@@ -39,3 +39,21 @@ def test_demo_with_a_rest_api_and_sitemap_only_archives(tmp_path: Path) -> None:
 def test_demo_rejects_an_unknown_rest_api_mode() -> None:
     result = CliRunner().invoke(main, ["demo", "--rest-api", "json"])
     assert result.exit_code == 2 and "'json' is not one of" in result.output
+
+
+def test_crawl_takes_several_sources_or_one_url(tmp_path: Path) -> None:
+    config = tmp_path / "newshub.toml"
+    config.write_text(
+        '[[source]]\nname = "a"\nhome = "http://a.test/"\n'
+        '[[source]]\nname = "b"\nhome = "http://b.test/"\n'
+    )
+    runner = CliRunner()
+    both = runner.invoke(main, ["-c", str(config), "crawl", "a", "--url", "http://c.test/"])
+    assert both.exit_code == 2 and "give either SOURCE... or --url" in both.output
+    unknown = runner.invoke(main, ["-c", str(config), "crawl", "a", "x"])
+    assert unknown.exit_code == 1
+    assert "no source named 'x'; configured: a, b" in unknown.output
+    job = runner.invoke(main, ["-c", str(config), "crawl", "a", "b", "--job", "3"])
+    assert job.exit_code == 2 and "--job names one crawl" in job.output
+    bad = runner.invoke(main, ["-c", str(config), "crawl", "a", "b", "--job-of", "a=x"])
+    assert bad.exit_code == 2 and "--job-of wants NAME=JOB_ID:TRIGGER, not 'a=x'" in bad.output

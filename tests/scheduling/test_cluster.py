@@ -64,9 +64,12 @@ def test_the_bound_comes_from_cores_and_memory() -> None:
     daemon = Daemon(
         {n: Source(n, f"http://{n}.test/", schedule="every 1h") for n in "abcde"},
         Path("newshub.toml"),
-        DaemonOptions(max_concurrent_crawls=2),
+        DaemonOptions(max_concurrent_crawls=2, crawls_per_process=1),
     )
     assert daemon.pool_size() == 2  # five sources, two crawls at once
+    batched = Daemon(daemon.sources, Path("newshub.toml"), DaemonOptions(max_concurrent_crawls=2))
+    # Two crawl processes at once, eight sources each: a thread per source waits in them.
+    assert batched.process_bound() == 2 and batched.pool_size() == 5
 
 
 def test_due_crawls_beyond_the_bound_wait_most_overdue_first(tmp_path: Path) -> None:
@@ -77,7 +80,7 @@ def test_due_crawls_beyond_the_bound_wait_most_overdue_first(tmp_path: Path) -> 
     daemon = Daemon(
         {n: Source(n, f"http://{n}.test/", schedule="every 1h") for n in names},
         tmp_path / "newshub.toml",
-        DaemonOptions(max_concurrent_crawls=1, jitter=0),
+        DaemonOptions(max_concurrent_crawls=1, jitter=0, crawls_per_process=1),
         command=["sh", "-c", f'echo "$0" >> {order}; sleep 0.2'],
     )
     engine = create_engine(f"sqlite:///{tmp_path / 'jobs.db'}")
@@ -188,14 +191,16 @@ def test_cluster_commands_need_the_broker(tmp_path: Path, monkeypatch: pytest.Mo
 class StandInWorker(CrawlWorker):
     """A worker whose "crawl" is a shell command (the source name is the script)."""
 
-    def command(self, source: str, trigger: str, job_id: int) -> list[str]:
+    def command(self, jobs: dict[str, tuple[str, int, float | None]]) -> list[str]:
+        (source,) = jobs
         return ["sh", "-c", source]
 
 
 def test_a_job_succeeds_on_exit_0_or_75_and_fails_with_the_crawls_last_line(
     tmp_path: Path,
 ) -> None:
-    worker = StandInWorker(None, WorkerOptions(tmp_path / "newshub.toml", 1, stop_grace=1))
+    options = WorkerOptions(tmp_path / "newshub.toml", 1, stop_grace=1, batch_window=0)
+    worker = StandInWorker(None, options)
     worker.crawl("exit 0", "daemon", 1)
     worker.crawl("echo busy; exit 75", "daemon", 2)  # skipped: another run holds the lock
     with pytest.raises(CrawlJobFailed, match=r"failed \(exit 1\): Error: no such hub$"):

@@ -148,6 +148,9 @@ def test_two_workers_crawl_six_hubs_due_at_once_each_once(cluster: Cluster) -> N
     used = {int(run.worker.rsplit(":", 1)[1]) for run in runs}
     assert used == pids, f"both workers crawl: {used} vs {pids}"
     assert {run.job_id for run in runs} == {job.id for job in cluster.jobs()}
+    # Jobs a worker takes in one wave share a crawl process (crawls_per_process), each still
+    # its own job and run.
+    assert len({run.pid for run in runs}) < len(runs), runs
     count = func.count()
     per_source = dict(
         cluster.query(

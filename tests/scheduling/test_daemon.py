@@ -80,6 +80,7 @@ def test_config_rejects_a_bad_schedule_or_timeout(tmp_path: Path) -> None:
 
 
 def _daemon(tmp_path: Path, command: str, **options: float) -> Daemon:
+    options.setdefault("batch_window", 0)
     return Daemon(
         {"hub": Source("hub", "http://hub.test/", schedule="every 1h")},
         tmp_path / "newshub.toml",
