@@ -165,6 +165,8 @@ class CrawlWorker:
 
     async def _requeue_stalled(self) -> None:
         """Every heartbeat, put the jobs of workers that stopped beating back on their queue."""
+        from procrastinate.exceptions import ConnectorException
+
         manager = self.app.job_manager
         while True:
             await asyncio.sleep(self.options.heartbeat)
@@ -178,9 +180,7 @@ class CrawlWorker:
                         job.id, job.task_kwargs.get("source"),
                     )  # fmt: skip
                     await manager.retry_job(job)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the database away for a moment: try again next beat
+            except ConnectorException as exc:  # the database away for a moment: next beat
                 logger.warning("cannot look for stalled jobs: %s", exc)
 
     def crawl(self, source: str, trigger: str, job_id: int, timeout: float | None = None) -> None:
