@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from crawler.demo.server import DemoServer
 from crawler.demo.site import DemoHub
@@ -75,7 +76,7 @@ class Cluster:
         try:
             with self.engine.connect() as connection:
                 return list(connection.execute(statement).all())
-        except Exception:  # no schema yet
+        except DBAPIError:  # no schema yet
             return []
 
     def runs(self) -> list[Any]:

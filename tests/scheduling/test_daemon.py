@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from crawler.config import ConfigError, Source, load_sources
 from crawler.demo.server import DemoServer
@@ -173,7 +174,7 @@ def test_the_daemon_runs_crawls_on_time_and_stops_cleanly(tmp_path: Path) -> Non
                     .where(SourceRow.name == source)
                     .order_by(CrawlRun.id)
                 ).all()
-        except Exception:  # no schema yet
+        except DBAPIError:  # no schema yet
             return []
 
     def captures(run_id: int) -> int:
