@@ -76,7 +76,7 @@ def test_sources_and_config_errors(run, tmp_path: Path) -> None:  # type: ignore
 
 def test_crawl_usage_errors(run) -> None:  # type: ignore[no-untyped-def]
     result = run("crawl")
-    assert result.exit_code == 2 and "either SOURCE or --url" in result.output
+    assert result.exit_code == 2 and "either SOURCE... or --url" in result.output
     assert "http(s)" in one_line_error(run("crawl", "--url", "hub.example"))
     newline = run("crawl", "--url", "http://127.0.0.1:9/", "--name", "hub\n")
     assert "--name must be" in one_line_error(newline)
