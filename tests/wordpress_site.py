@@ -224,7 +224,7 @@ class WordPress:
         )
         try:
             self._wait_up()
-        except BaseException:
+        except BaseException:  # never up (or Ctrl-C): stop php-fpm and nginx, re-raise
             self.stop()
             raise
         return self

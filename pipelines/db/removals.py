@@ -23,33 +23,31 @@ def record_removals(
     alive: Iterable[tuple[str, datetime, str]],
 ) -> tuple[int, int]:
     """Mark (url, when, how) gone and unmark alive ones; returns (removed, returned) counts."""
-    removed = returned = 0
     with engine.begin() as connection:
-        for url, when, how in gone:
-            article_id = _article(connection, source_id, url, removed=False)
-            if article_id is None:
-                continue
-            changed = connection.execute(
-                update(ArticleRow)
-                .where(ArticleRow.id == article_id, ArticleRow.removed_at.is_(None))
-                .values(removed_at=when)
-            )
-            if changed.rowcount == 1:
-                add_event(connection, source_id, article_id, "removed", when, url, None, how)
-                removed += 1
-        for url, when, how in alive:
-            article_id = _article(connection, source_id, url, removed=True)
-            if article_id is None:
-                continue
-            changed = connection.execute(
-                update(ArticleRow)
-                .where(ArticleRow.id == article_id, ArticleRow.removed_at.is_not(None))
-                .values(removed_at=None)
-            )
-            if changed.rowcount == 1:
-                add_event(connection, source_id, article_id, "returned", when, None, url, how)
-                returned += 1
+        removed = sum(_mark(connection, source_id, *fact, gone=True) for fact in gone)
+        returned = sum(_mark(connection, source_id, *fact, gone=False) for fact in alive)
     return removed, returned
+
+
+def _mark(
+    connection: Connection, source_id: int, url: str, when: datetime, how: str, *, gone: bool
+) -> bool:
+    """Set (gone) or clear `removed_at` of the article at `url`, with its event; whether it
+    changed (an article already in that state changes nothing and records nothing)."""
+    article_id = _article(connection, source_id, url, removed=not gone)
+    if article_id is None:
+        return False
+    was = ArticleRow.removed_at.is_(None) if gone else ArticleRow.removed_at.is_not(None)
+    changed = connection.execute(
+        update(ArticleRow)
+        .where(ArticleRow.id == article_id, was)
+        .values(removed_at=when if gone else None)
+    )
+    if changed.rowcount != 1:
+        return False
+    kind, old_url, new_url = ("removed", url, None) if gone else ("returned", None, url)
+    add_event(connection, source_id, article_id, kind, when, old_url, new_url, how)
+    return True
 
 
 def _article(connection: Connection, source_id: int, url: str, *, removed: bool) -> int | None:
