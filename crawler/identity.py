@@ -41,23 +41,33 @@ def post_id(
     (`/en/`, `/fa/`, as MultilingualPress sets up) the id is prefixed with the site's path,
     read from the REST API link WordPress prints on every page (`en:12`).
     """
-    found, how = _post_id(selector, headers, rest_id)
+    return scoped_post_id(page_post_id(selector, headers), site_path(selector, headers), rest_id)
+
+
+def scoped_post_id(
+    on_page: tuple[str | None, str | None], scope: str, rest_id: object = None
+) -> tuple[str | None, str | None]:
+    """The post's id: the REST API's when it gave one, else the page's; scoped by the site's
+    path (site_path); (None, None) when there is none or it is too long to store."""
+    found, how = (str(rest_id), "rest") if _is_id(rest_id) else on_page
     if found is None:
         return None, None
-    scope = _site_path(selector, headers)
     scoped = f"{scope}:{found}" if scope else found
     return (scoped, how) if len(scoped) <= MAX_POST_ID else (None, None)
+
+
+def _is_id(value: object) -> bool:
+    return value is not None and str(value).isdigit()
 
 
 # The width of `articles.post_id`.
 MAX_POST_ID = 32
 
 
-def _post_id(
-    selector: Selector, headers: Mapping[str, str] | None, rest_id: object
+def page_post_id(
+    selector: Selector, headers: Mapping[str, str] | None = None
 ) -> tuple[str | None, str | None]:
-    if rest_id is not None and str(rest_id).isdigit():
-        return str(rest_id), "rest"
+    """The post id the page itself prints, unscoped, and where it was read; or (None, None)."""
     for href in selector.xpath(
         "//link[contains(concat(' ', normalize-space(@rel), ' '), ' shortlink ')]/@href"
     ).getall():
@@ -76,7 +86,7 @@ def _post_id(
     return None, None
 
 
-def _site_path(selector: Selector, headers: Mapping[str, str] | None) -> str:
+def site_path(selector: Selector, headers: Mapping[str, str] | None) -> str:
     """The WordPress site's path below the host ('' for a site at the root), from the
     `<link rel="https://api.w.org/">` WordPress prints (or its `Link` header)."""
     roots = selector.xpath('//link[@rel="https://api.w.org/"]/@href').getall()

@@ -36,24 +36,56 @@ def extract(
     rules: SiteRules | None = None,
 ) -> Article:
     """Extract an article; hostile input gives an empty or partial Article with `problems`."""
-    article = Article(url=str(url or ""), extractor_version=EXTRACTOR_VERSION)
+    url = str(url or "")
+    article = Article(url=url, extractor_version=EXTRACTOR_VERSION)
+    tree = page_tree(article, html, headers)
+    if tree is None:
+        return article
+    return extract_tree(article, tree[0], tree[1], url, headers, rules)
+
+
+def page_tree(
+    article: Article, html: bytes | str, headers: Mapping[str, str] | None
+) -> tuple[str, etree._Element] | None:
+    """The page decoded and parsed, once; None (the reason in article.problems) when nothing
+    usable remains. Never raises."""
     try:
-        _extract(article, html, article.url, headers, rules or _NO_RULES)
+        article.url = clean_url(article.url) if article.url else article.url
+        text = _text(article, html, headers)
+        if text is None:
+            return None
+        root = parse(text, article.problems)
+    except Exception as exc:  # the contract is "never raises": record and return what we have
+        article.problems.append(f"extractor error: {type(exc).__name__}: {exc}"[:300])
+        return None
+    return None if root is None else (text, root)
+
+
+def extract_tree(
+    article: Article,
+    text: str,
+    root: etree._Element,
+    url: str,
+    headers: Mapping[str, str] | None,
+    rules: SiteRules | None,
+) -> Article:
+    """Extract the article from a page page_tree parsed (the tree is only read); url as
+    fetched, before cleaning."""
+    try:
+        _extract(article, text, root, url, headers, rules or _NO_RULES)
     except Exception as exc:  # the contract is "never raises": record and return what we have
         article.problems.append(f"extractor error: {type(exc).__name__}: {exc}"[:300])
     return article
 
 
 def _extract(
-    art: Article, html: bytes | str, url: str, headers: Mapping[str, str] | None, rules: SiteRules
+    art: Article,
+    text: str,
+    root: etree._Element,
+    url: str,
+    headers: Mapping[str, str] | None,
+    rules: SiteRules,
 ) -> None:
-    art.url = clean_url(url) if url else url
-    text = _text(art, html, headers)
-    if text is None:
-        return
-    root = parse(text, art.problems)
-    if root is None:
-        return
     page = PageIndex(root)
     if page.truncated:
         art.problems.append("over 50000 marked elements; only the first ones are indexed")

@@ -5,7 +5,9 @@ thread for the GIL and a 2-core machine runs the crawl at about one core; in a p
 both cores work (bench/throughput.py). The pool is spawned on first use ("spawn": the crawl
 process has threads, which fork would copy half-way), its size is the setting
 HUB_EXTRACTION_PROCESSES (None: one less than the cores; 0: a thread, as before). `extract`
-takes bytes, a URL, a headers dict and SiteRules and returns an Article: all picklable.
+takes bytes, a URL, a headers dict and SiteRules and returns an Article; `read` runs
+crawler.page_reading.read_page (the page's kind, links, identity, requisites and article from
+one parse) and returns a PageReading: all picklable. The crawl uses `read`.
 
 A worker whose parent dies (kill -9 of the crawl) exits by itself within a second; a pool whose
 worker died (killed, out of memory) is replaced and the page extracted once more in the new one.
@@ -19,16 +21,20 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
+from typing import Any, TypeVar
+
+from crawler.page_reading import PageReading, read_page
 
 from .article import Article
 from .core import extract
 from .rules import SiteRules
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 
 def default_processes() -> int:
@@ -69,7 +75,22 @@ class ExtractionPool:
     async def extract(
         self, html: bytes, url: str, headers: Mapping[str, str], rules: SiteRules | None
     ) -> Article:
-        call = partial(extract, html, url, headers=dict(headers), rules=rules)
+        return await self.run(partial(extract, html, url, headers=dict(headers), rules=rules), url)
+
+    async def read(
+        self,
+        html: bytes,
+        url: str,
+        headers: Mapping[str, str],
+        rules: SiteRules | None,
+        **options: Any,
+    ) -> PageReading:
+        """crawler.page_reading.read_page in a worker; options are its keyword arguments."""
+        call = partial(read_page, html, url, dict(headers), rules, **options)
+        return await self.run(call, url)
+
+    async def run(self, call: Callable[[], _T], url: str) -> _T:
+        """call() in a worker process (a thread with 0 processes); url names it in logs."""
         if self.processes <= 0:
             return await asyncio.to_thread(call)
         loop = asyncio.get_running_loop()

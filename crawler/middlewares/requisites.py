@@ -1,10 +1,11 @@
 """Spider middleware that fetches the page requisites of archived pages, so replay looks live.
 
 For each archived page of the configured kinds (articles by default) it asks for what the HTML
-references and, for each stylesheet, its ``url(...)`` and ``@import`` targets (the parsers are
-in crawler.references). Requisites come from the source's own domains plus its
-``requisite_domains``; each is asked for once per run, within REQUISITES_MAX_PER_PAGE and
-REQUISITES_MAX_TOTAL, with hop "E" (embed).
+references (as the hub spider's extraction worker read them: crawler.page_reading; other
+spiders' pages are parsed here) and, for each stylesheet, its ``url(...)`` and ``@import``
+targets (the parsers are in crawler.references). Requisites come from the source's own
+domains plus its ``requisite_domains``; each is asked for once per run, within
+REQUISITES_MAX_PER_PAGE and REQUISITES_MAX_TOTAL, with hop "E" (embed).
 
 A recrawl does not ask again for a requisite an earlier run archived within
 REQUISITES_REFRESH_DAYS (pipelines.db.archived_requisites, read in a thread at spider open):
@@ -31,6 +32,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Response, TextResponse
 
 from crawler.discovery import page_kind
+from crawler.page_reading import PAGE_READING_META, PageReading
 from crawler.references import css_references, html_references, is_stylesheet
 from crawler.urls import on_domains
 from pipelines.db.archived_requisites import load_archived
@@ -136,17 +138,20 @@ class RequisitesMiddleware:
             if not is_stylesheet(response):
                 return []
             references = css_references(response.text)
-        elif isinstance(response, HtmlResponse) and self._wanted(response):
-            references = html_references(response.selector, self.social_images)
+        elif isinstance(response, HtmlResponse):
+            references = self._page_references(response, meta.get(PAGE_READING_META))
         else:
             return []
         return self._requests(response, references, meta.get("hops", "") + "E")
 
-    def _wanted(self, response: HtmlResponse) -> bool:
-        """Whether the page is of a kind whose requisites are fetched."""
-        return bool(self.page_kinds) and page_kind(response.selector, response.url) in (
-            self.page_kinds
-        )
+    def _page_references(self, response: HtmlResponse, reading: PageReading | None) -> list[str]:
+        """The page's requisites, if it is of a kind whose requisites are fetched: as the hub
+        spider's extraction worker read them (crawler.page_reading), else parsed here."""
+        if reading is not None:
+            return reading.requisites or []
+        if self.page_kinds and page_kind(response.selector, response.url) in self.page_kinds:
+            return html_references(response.selector, self.social_images)
+        return []
 
     def _requests(self, response: Response, references: list[str], hops: str) -> list[Request]:
         own, extra = self._domains(response)

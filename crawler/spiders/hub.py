@@ -28,14 +28,15 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Response, TextResponse
 
-from crawler import wp_rest
 from crawler.config import Source, adhoc_source
-from crawler.discovery import feed_links, page_kind, parse_feed, parse_sitemap, robots_sitemaps
+from crawler.discovery import parse_feed, parse_sitemap, robots_sitemaps
 from crawler.extraction import SiteRules
 from crawler.extraction.pool import ExtractionPool, default_processes
-from crawler.identity import POST_ID_META, editions, post_id
+from crawler.identity import POST_ID_META, scoped_post_id
 from crawler.items import ArticleItem
 from crawler.middlewares.repeats import RepeatedLinksMiddleware
+from crawler.middlewares.requisites import RequisitesMiddleware
+from crawler.page_reading import PAGE_READING_META, PageReading
 from crawler.recrawl_policy import SOURCE_LASTMOD, SOURCE_MODIFIED
 from crawler.spiders.rest_listing import RestListing
 from crawler.urls import clean_url, is_denied, looks_like_article, page_number
@@ -81,6 +82,7 @@ class HubSpider(RestListing, scrapy.Spider):
         self.articles_seen = 0
         self.seed_error: str | None = None
         self.repeats: RepeatedLinksMiddleware | None = None
+        self.requisites: RequisitesMiddleware | None = None
         self.extraction = ExtractionPool(0)
         self._link = functools.lru_cache(maxsize=LINK_CACHE_SIZE)(self._clean_link)
         # URL -> what discovery said about it (POST_ID_META, SOURCE_MODIFIED, SOURCE_LASTMOD).
@@ -109,13 +111,16 @@ class HubSpider(RestListing, scrapy.Spider):
         spider.discover_rest_api = settings.getbool("HUB_DISCOVER_REST_API")
         spider.discover_listings = settings.getbool("HUB_DISCOVER_LISTINGS")
         crawler.signals.connect(spider.robots_received, signal=signals.response_received)
-        crawler.signals.connect(spider.find_repeats, signal=signals.spider_opened)
+        crawler.signals.connect(spider.find_middlewares, signal=signals.spider_opened)
         return spider
 
-    def find_repeats(self, spider: scrapy.Spider) -> None:
-        """The repeated-links middleware (the engine, and so it, exists by now): a link it already
-        sent on is not made into a Request at all, which spares a fifth of the crawl's CPU."""
+    def find_middlewares(self, spider: scrapy.Spider) -> None:
+        """The middlewares the spider works with (the engine, and so they, exist by now): a link
+        the repeated-links middleware already sent on is not made into a Request at all, which
+        spares a fifth of the crawl's CPU; the requisites middleware says which pages' requisites
+        it asks for, which the worker that reads the page then lists."""
         self.repeats = self.crawler.get_spider_middleware(RepeatedLinksMiddleware)
+        self.requisites = self.crawler.get_spider_middleware(RequisitesMiddleware)
 
     async def close_extraction(self, spider: scrapy.Spider) -> None:
         await asyncio.to_thread(self.extraction.close)
@@ -185,10 +190,11 @@ class HubSpider(RestListing, scrapy.Spider):
         asked = (response.meta.get("redirect_urls") or [response.url])[0]
         for key, value in self.hints.get(asked, {}).items():
             response.meta.setdefault(key, value)  # another source's request was the one sent
-        kind = page_kind(response.selector, response.url)
-        self.crawler.stats.inc_value(f"newshub/pages/{kind}")
-        if kind == "article":
-            item = await self._extract(response)
+        reading = await self._read(response)
+        response.meta[PAGE_READING_META] = reading  # the requisites middleware's references
+        self.crawler.stats.inc_value(f"newshub/pages/{reading.kind}")
+        if reading.article is not None:
+            item = self._item(response, reading)
             if item is not None:
                 yield item
                 if self.max_articles and self.articles_seen >= self.max_articles:
@@ -197,34 +203,45 @@ class HubSpider(RestListing, scrapy.Spider):
                     if (request := self._follow(url, response)) is not None:
                         yield request
         if response.meta.get("hops", "") == "":
-            if self.discover_rest_api:
-                root = wp_rest.api_root(
-                    response.selector, response.headers.getlist(b"Link"), response.url
-                )
-                if root:
-                    yield self._rest_request(root, 1, response)
+            if self.discover_rest_api and reading.api_root:
+                yield self._rest_request(reading.api_root, 1, response)
             if self.discover_feeds:
-                for url in feed_links(response.selector):
-                    yield self._request(response.urljoin(url), self.parse_feed, response)
-        for href in response.xpath("//a/@href").getall():
-            url = response.urljoin(href)
+                for url in reading.feeds:
+                    yield self._request(url, self.parse_feed, response)
+        for url in reading.links:
             if not self.discover_listings and not looks_like_article(url):
                 continue
             request = self._follow(url, response)
             if request is not None:
                 yield request
 
-    async def _extract(self, response: TextResponse) -> ArticleItem | None:
-        if self.max_articles and self.articles_seen >= self.max_articles:
-            return None
-        self.articles_seen += 1
+    async def _read(self, response: TextResponse) -> PageReading:
+        """The page's kind, links, identity, requisites and (for an article, while more are
+        wanted) its Article: parsing and extraction are CPU work, done in another process."""
         headers = {
             key.decode("latin-1"): values[-1].decode("latin-1")
             for key, values in response.headers.items()
             if values
         }
-        # Parsing and extraction are CPU work: off the reactor thread, in another process.
-        article = await self.extraction.extract(response.body, response.url, headers, self.rules)
+        requisites = self.requisites
+        return await self.extraction.read(
+            response.body,
+            response.url,
+            headers,
+            self.rules,
+            link_header=b", ".join(response.headers.getlist(b"Link")).decode("latin-1"),
+            extract_article=not (self.max_articles and self.articles_seen >= self.max_articles),
+            requisite_kinds=requisites.page_kinds if requisites is not None else (),
+            social_images=requisites is not None and requisites.social_images,
+        )
+
+    def _item(self, response: TextResponse, reading: PageReading) -> ArticleItem | None:
+        """The item for the article read, or None once max_articles are archived (pages read
+        at the same time may all have been articles)."""
+        article = reading.article
+        if article is None or (self.max_articles and self.articles_seen >= self.max_articles):
+            return None
+        self.articles_seen += 1
         article.url = clean_url(article.url, self.tracking_params)
         if article.problems:  # truncated, huge, binary or broken pages: partial rows, said why
             logger.warning(
@@ -235,8 +252,7 @@ class HubSpider(RestListing, scrapy.Spider):
         heard = {**response.meta, **self.hints.get(asked, {})}  # hints heard of meanwhile count
         self.extracted[asked] = article.url
         self._learn(article.url, heard)
-        link = b", ".join(response.headers.getlist(b"Link")).decode("latin-1")
-        found, how = post_id(response.selector, {"link": link}, heard.get(POST_ID_META))
+        found, how = scoped_post_id(reading.post_id, reading.site_path, heard.get(POST_ID_META))
         if how is not None:
             self.crawler.stats.inc_value(f"newshub/identity/post_id/{how}")
         return ArticleItem(
@@ -246,8 +262,7 @@ class HubSpider(RestListing, scrapy.Spider):
             warc_record_id=response.meta.get("warc_record_id"),
             post_id=found,
             editions={
-                lang: clean_url(url, self.tracking_params)
-                for lang, url in editions(response.selector, response.url).items()
+                lang: clean_url(url, self.tracking_params) for lang, url in reading.editions.items()
             },
             redirected_from=[
                 clean_url(url, self.tracking_params)

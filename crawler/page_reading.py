@@ -1,0 +1,86 @@
+"""Everything the crawl reads from one HTML page, from a single parse in an extraction worker.
+
+The reactor thread never parses HTML: the page's kind (crawler.discovery.page_kind), its links,
+the feeds and WordPress API root it announces, its post id and language editions
+(crawler.identity), the requisites it needs to render (crawler.references) and, for an
+article, the extracted Article are all read here, in the extraction pool's process
+(crawler.extraction.pool), from the tree the extractor parses anyway. Parsing each page a
+second time with Scrapy's selector on the reactor thread cost a fifth of its CPU
+(bench/throughput.py). `read_page` takes and returns only picklable values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection, Mapping
+from urllib.parse import urljoin
+
+from parsel import Selector
+
+from crawler import wp_rest
+from crawler.discovery import feed_links, page_kind
+from crawler.extraction.article import Article
+from crawler.extraction.core import EXTRACTOR_VERSION, extract_tree, page_tree
+from crawler.extraction.links import base_url
+from crawler.extraction.rules import SiteRules
+from crawler.identity import editions, page_post_id, site_path
+from crawler.references import html_references
+
+# request.meta key the hub spider puts a response's PageReading under, for the spider
+# middlewares that need what the page says (the requisites middleware).
+PAGE_READING_META = "newshub_page_reading"
+
+
+@dataclasses.dataclass
+class PageReading:
+    """What one page says. URLs are absolute, in document order."""
+
+    kind: str  # "article" or "listing" (crawler.discovery.page_kind)
+    links: list[str] = dataclasses.field(default_factory=list)  # every <a href>
+    feeds: list[str] = dataclasses.field(default_factory=list)  # announced RSS/Atom feeds
+    api_root: str | None = None  # the WordPress REST API root it announces
+    post_id: tuple[str | None, str | None] = (None, None)  # (id, where read), REST hint aside
+    site_path: str = ""  # the WordPress site's path, which scopes post ids
+    editions: dict[str, str] = dataclasses.field(default_factory=dict)  # hreflang -> URL
+    requisites: list[str] | None = None  # as written; None: not read for this kind
+    article: Article | None = None  # for an article page, when asked for
+
+
+def read_page(
+    html: bytes,
+    url: str,
+    headers: Mapping[str, str],
+    rules: SiteRules | None,
+    *,
+    link_header: str = "",
+    extract_article: bool = True,
+    requisite_kinds: Collection[str] = (),
+    social_images: bool = False,
+) -> PageReading:
+    """Read a page (url as fetched; link_header: its `Link` header values, comma-joined).
+
+    A page that cannot be parsed (empty, binary) is a listing without links; the extractor's
+    own parse is the one read, so nothing is parsed twice.
+    """
+    article = Article(url=url, extractor_version=EXTRACTOR_VERSION)
+    tree = page_tree(article, html, headers)
+    if tree is None:
+        return PageReading("listing")
+    text, root = tree
+    selector = Selector(root=root, type="html")
+    kind = page_kind(selector, url)
+    base = base_url(root, url)
+    reading = PageReading(
+        kind,
+        links=[urljoin(base, href) for href in selector.xpath("//a/@href").getall()],
+        feeds=[urljoin(base, href) for href in feed_links(selector)],
+        api_root=wp_rest.api_root(selector, [link_header.encode("latin-1")], url),
+        post_id=page_post_id(selector, {"link": link_header}),
+        site_path=site_path(selector, {"link": link_header}),
+        editions=editions(selector, url),
+    )
+    if kind in requisite_kinds:
+        reading.requisites = html_references(selector, social_images)
+    if kind == "article" and extract_article:
+        reading.article = extract_tree(article, text, root, url, headers, rules)
+    return reading

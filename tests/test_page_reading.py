@@ -1,0 +1,95 @@
+"""read_page (the extraction worker's single parse) reads what Scrapy's selector reads.
+
+Each page is read both ways: by read_page, and by the selector-based readers on a Scrapy
+HtmlResponse, as the spider did on the reactor thread before the reading moved to the worker.
+Real pages from tests/extraction/pages (themes' markup, a windows-1256 Persian page) and the
+demo hub's home, listing and article pages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from scrapy.http import HtmlResponse
+
+from crawler import wp_rest
+from crawler.demo.site import DemoHub
+from crawler.discovery import feed_links, page_kind
+from crawler.extraction import extract
+from crawler.identity import editions, post_id, scoped_post_id
+from crawler.page_reading import read_page
+from crawler.references import html_references
+
+PAGES = Path(__file__).parent / "extraction" / "pages"
+BASE = "http://hub.test"
+
+
+def _demo_pages() -> list[tuple[str, bytes, dict[str, str]]]:
+    hub = DemoHub(12, seed=5)
+    paths = ["/", "/page/2/", hub.articles[0].path, hub.articles[3].path]
+    pages = []
+    for path in paths:
+        rendered = hub.render(path, base_url=BASE, accept_gzip=False)
+        pages.append((BASE + path, rendered.body, {"Content-Type": "text/html; charset=UTF-8"}))
+    return pages
+
+
+def _fixture_pages() -> list[tuple[str, bytes, dict[str, str]]]:
+    return [
+        (f"https://news.example/2024/05/{page.stem}/", page.read_bytes(), {})
+        for page in sorted(PAGES.glob("*.html"))
+    ]
+
+
+CASES = _fixture_pages() + _demo_pages()
+
+
+@pytest.mark.parametrize("url,body,headers", CASES, ids=[c[0] for c in CASES])
+def test_read_page_reads_what_the_selector_reads(
+    url: str, body: bytes, headers: dict[str, str]
+) -> None:
+    link = '<https://news.example/wp-json/>; rel="https://api.w.org/"'
+    response = HtmlResponse(url, body=body, headers={**headers, "Link": link})
+    selector = response.selector
+    reading = read_page(
+        body, url, headers, None, link_header=link, requisite_kinds={"article", "listing"}
+    )
+
+    assert reading.kind == page_kind(selector, url)
+    assert reading.links == [response.urljoin(h) for h in selector.xpath("//a/@href").getall()]
+    assert reading.feeds == [response.urljoin(h) for h in feed_links(selector)]
+    assert reading.api_root == wp_rest.api_root(selector, [link.encode()], url)
+    for rest_id in (None, "77"):
+        assert scoped_post_id(reading.post_id, reading.site_path, rest_id) == post_id(
+            selector, {"link": link}, rest_id
+        )
+    assert reading.editions == editions(selector, url)
+    assert reading.requisites == html_references(selector)
+    if reading.kind == "article":
+        assert reading.article == extract(body, url, headers=headers)
+    else:
+        assert reading.article is None
+
+
+def test_options_decide_what_is_read() -> None:
+    url, body, headers = _demo_pages()[2]
+    reading = read_page(body, url, headers, None, extract_article=False)
+    assert reading.kind == "article"
+    assert reading.article is None  # max_articles reached: only links are read
+    assert reading.requisites is None  # no kind asked for
+    social = read_page(body, url, headers, None, requisite_kinds={"article"}, social_images=True)
+    plain = read_page(body, url, headers, None, requisite_kinds={"article"})
+    assert social.requisites is not None and plain.requisites is not None
+    assert set(plain.requisites) <= set(social.requisites)
+
+
+@pytest.mark.parametrize("body", [b"", b"   \n", b"\x00\x01\x02\x89PNG" * 100])
+def test_a_page_that_cannot_be_parsed_is_a_listing_without_links(body: bytes) -> None:
+    reading = read_page(body, f"{BASE}/2024/01/01/x/", {}, None, requisite_kinds={"article"})
+    assert (reading.kind, reading.links, reading.article, reading.requisites) == (
+        "listing",
+        [],
+        None,
+        None,
+    )
