@@ -12,7 +12,8 @@ second time with Scrapy's selector on the reactor thread cost a fifth of its CPU
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Mapping
+import functools
+from collections.abc import Collection, Iterable, Mapping
 from urllib.parse import urljoin
 
 from parsel import Selector
@@ -25,10 +26,37 @@ from crawler.extraction.links import base_url
 from crawler.extraction.rules import SiteRules
 from crawler.identity import editions, page_post_id, site_path
 from crawler.references import html_references
+from crawler.urls import followable, looks_like_article
 
 # request.meta key the hub spider puts a response's PageReading under, for the spider
 # middlewares that need what the page says (the requisites middleware).
 PAGE_READING_META = "newshub_page_reading"
+# Links whose cleaning is remembered, per worker: menus, widgets and related-post blocks repeat
+# the same hrefs on every page. Bounded, so memory stays flat on any hub.
+LINK_CACHE_SIZE = 4096
+
+
+@dataclasses.dataclass(frozen=True)
+class LinkPolicy:
+    """Which of a page's links a spider follows, applied where the page is read: each link
+    cleaned as it would be requested (crawler.urls.followable), denied ones and repeats left
+    out, and with `listings` off only those that look like articles."""
+
+    tracking_params: tuple[str, ...] = ()
+    listings: bool = True
+
+    def apply(self, links: Iterable[str]) -> list[str]:
+        followed: dict[str, None] = {}  # insertion-ordered set
+        for url in links:
+            if not self.listings and not looks_like_article(url):
+                continue
+            cleaned = _followable(url, self.tracking_params)
+            if cleaned is not None:
+                followed[cleaned] = None
+        return list(followed)
+
+
+_followable = functools.lru_cache(maxsize=LINK_CACHE_SIZE)(followable)
 
 
 @dataclasses.dataclass
@@ -36,7 +64,7 @@ class PageReading:
     """What one page says. URLs are absolute, in document order."""
 
     kind: str  # "article" or "listing" (crawler.discovery.page_kind)
-    links: list[str] = dataclasses.field(default_factory=list)  # every <a href>
+    links: list[str] = dataclasses.field(default_factory=list)  # <a href>s (see LinkPolicy)
     feeds: list[str] = dataclasses.field(default_factory=list)  # announced RSS/Atom feeds
     api_root: str | None = None  # the WordPress REST API root it announces
     post_id: tuple[str | None, str | None] = (None, None)  # (id, where read), REST hint aside
@@ -53,11 +81,13 @@ def read_page(
     rules: SiteRules | None,
     *,
     link_header: str = "",
+    follow: LinkPolicy | None = None,
     extract_article: bool = True,
     requisite_kinds: Collection[str] = (),
     social_images: bool = False,
 ) -> PageReading:
-    """Read a page (url as fetched; link_header: its `Link` header values, comma-joined).
+    """Read a page (url as fetched; link_header: its `Link` header values, comma-joined);
+    its links are every `<a href>`, absolute, or with `follow` those the spider follows.
 
     A page that cannot be parsed (empty, binary) is a listing without links; the extractor's
     own parse is the one read, so nothing is parsed twice.
@@ -70,9 +100,10 @@ def read_page(
     selector = Selector(root=root, type="html")
     kind = page_kind(selector, url)
     base = base_url(root, url)
+    links = [urljoin(base, href) for href in selector.xpath("//a/@href").getall()]
     reading = PageReading(
         kind,
-        links=[urljoin(base, href) for href in selector.xpath("//a/@href").getall()],
+        links=links if follow is None else follow.apply(links),
         feeds=[urljoin(base, href) for href in feed_links(selector)],
         api_root=wp_rest.api_root(selector, [link_header.encode("latin-1")], url),
         post_id=page_post_id(selector, {"link": link_header}),

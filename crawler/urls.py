@@ -96,6 +96,11 @@ def is_denied(url: str) -> bool:
     return parts.path.lower().endswith(_IGNORED_SUFFIXES)
 
 
+def followable(url: str, extra_tracking: Iterable[str] = ()) -> str | None:
+    """The link as the crawler would request it (clean_url), or None for one never fetched."""
+    return None if is_denied(url) else clean_url(url, extra_tracking)
+
+
 def on_domains(url: str, domains: Iterable[str]) -> bool:
     """True when the URL's host is one of the domains or a subdomain of one.
 

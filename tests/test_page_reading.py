@@ -18,8 +18,9 @@ from crawler.demo.site import DemoHub
 from crawler.discovery import feed_links, page_kind
 from crawler.extraction import extract
 from crawler.identity import editions, post_id, scoped_post_id
-from crawler.page_reading import read_page
+from crawler.page_reading import LinkPolicy, read_page
 from crawler.references import html_references
+from crawler.urls import followable, looks_like_article
 
 PAGES = Path(__file__).parent / "extraction" / "pages"
 BASE = "http://hub.test"
@@ -93,3 +94,26 @@ def test_a_page_that_cannot_be_parsed_is_a_listing_without_links(body: bytes) ->
         None,
         None,
     )
+
+
+@pytest.mark.parametrize("listings", [True, False])
+def test_link_policy_gives_the_links_the_spider_follows(listings: bool) -> None:
+    url, body, headers = _demo_pages()[0]  # the home page: menus, listings, articles
+    body = body.replace(
+        b"</body>",
+        b'<a href="/2024/01/02/x/?utm_source=a">x</a><a href="/2024/01/02/x/#respond">r</a>'
+        b'<a href="mailto:desk@hub.test">m</a><a href="/feed/">f</a></body>',
+    )
+    raw = read_page(body, url, headers, None).links
+    policy = LinkPolicy(("ref",), listings=listings)
+    followed = read_page(body, url, headers, None, follow=policy).links
+
+    expected: dict[str, None] = {}
+    for link in raw:
+        cleaned = followable(link, ["ref"])
+        if cleaned is not None and (listings or looks_like_article(link)):
+            expected.setdefault(cleaned)
+    assert followed == list(expected)
+    assert f"{BASE}/2024/01/02/x/" in followed  # tracking parameter and fragment dropped, once
+    assert not any(link.startswith("mailto:") or link.endswith("/feed/") for link in followed)
+    assert len(followed) == len(set(followed)) < len(raw)

@@ -36,10 +36,10 @@ from crawler.identity import POST_ID_META, scoped_post_id
 from crawler.items import ArticleItem
 from crawler.middlewares.repeats import RepeatedLinksMiddleware
 from crawler.middlewares.requisites import RequisitesMiddleware
-from crawler.page_reading import PAGE_READING_META, PageReading
+from crawler.page_reading import PAGE_READING_META, LinkPolicy, PageReading
 from crawler.recrawl_policy import SOURCE_LASTMOD, SOURCE_MODIFIED
 from crawler.spiders.rest_listing import RestListing
-from crawler.urls import clean_url, is_denied, looks_like_article, page_number
+from crawler.urls import clean_url, followable, looks_like_article, page_number
 
 if TYPE_CHECKING:
     from typing import Self
@@ -84,7 +84,7 @@ class HubSpider(RestListing, scrapy.Spider):
         self.repeats: RepeatedLinksMiddleware | None = None
         self.requisites: RequisitesMiddleware | None = None
         self.extraction = ExtractionPool(0)
-        self._link = functools.lru_cache(maxsize=LINK_CACHE_SIZE)(self._clean_link)
+        self._link = functools.lru_cache(maxsize=LINK_CACHE_SIZE)(self._followable)
         # URL -> what discovery said about it (POST_ID_META, SOURCE_MODIFIED, SOURCE_LASTMOD).
         self.hints: dict[str, dict[str, str]] = {}
         # Requested URL -> the extracted article's URL; that URL -> (source_modified,
@@ -121,6 +121,11 @@ class HubSpider(RestListing, scrapy.Spider):
         it asks for, which the worker that reads the page then lists."""
         self.repeats = self.crawler.get_spider_middleware(RepeatedLinksMiddleware)
         self.requisites = self.crawler.get_spider_middleware(RequisitesMiddleware)
+
+    @property
+    def link_policy(self) -> LinkPolicy:
+        """Which of a page's links are followed: applied by the worker that reads the page."""
+        return LinkPolicy(tuple(self.tracking_params), listings=self.discover_listings)
 
     async def close_extraction(self, spider: scrapy.Spider) -> None:
         await asyncio.to_thread(self.extraction.close)
@@ -208,10 +213,8 @@ class HubSpider(RestListing, scrapy.Spider):
             if self.discover_feeds:
                 for url in reading.feeds:
                     yield self._request(url, self.parse_feed, response)
-        for url in reading.links:
-            if not self.discover_listings and not looks_like_article(url):
-                continue
-            request = self._follow(url, response)
+        for url in reading.links:  # cleaned, as LinkPolicy says
+            request = self._follow(url, response, cleaned=True)
             if request is not None:
                 yield request
 
@@ -230,6 +233,7 @@ class HubSpider(RestListing, scrapy.Spider):
             headers,
             self.rules,
             link_header=b", ".join(response.headers.getlist(b"Link")).decode("latin-1"),
+            follow=self.link_policy,
             extract_article=not (self.max_articles and self.articles_seen >= self.max_articles),
             requisite_kinds=requisites.page_kinds if requisites is not None else (),
             social_images=requisites is not None and requisites.social_images,
@@ -277,14 +281,16 @@ class HubSpider(RestListing, scrapy.Spider):
         *,
         lastmod: datetime | None = None,
         hints: dict[str, str] | None = None,
+        cleaned: bool = False,
     ) -> scrapy.Request | None:
-        """A request for a page worth fetching, or None."""
+        """A request for a page worth fetching, or None (url `cleaned` already: followable)."""
         if self.max_articles and self.articles_seen >= self.max_articles:
             return None
-        cleaned = self._link(url)
-        if cleaned is None:
-            return None
-        url = cleaned
+        if not cleaned:
+            followed = self._link(url)
+            if followed is None:
+                return None
+            url = followed
         if hints:
             self.hints.setdefault(url, {}).update(hints)
             if url in self.extracted:
@@ -302,9 +308,8 @@ class HubSpider(RestListing, scrapy.Spider):
             request.meta.update(hints)
         return request
 
-    def _clean_link(self, url: str) -> str | None:
-        """The link without tracking parameters, or None for one never fetched."""
-        return None if is_denied(url) else clean_url(url, self.tracking_params)
+    def _followable(self, url: str) -> str | None:
+        return followable(url, self.tracking_params)
 
     def _learn(self, url: str, meta: Any) -> None:
         modified, lastmod = meta.get(SOURCE_MODIFIED), meta.get(SOURCE_LASTMOD)
