@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import collections
 import logging
-import queue
 import threading
 import time
 from typing import Any
@@ -53,9 +53,12 @@ class ArchiveStore(RowWriter):
         self.errors: list[str] = []
         self.unavailable: str | None = None  # why the database was last unreachable
         self._next_replay = 0.0
-        # SimpleQueue: a put from the reactor thread takes no Condition (queue.Queue's notify was
-        # 4 % of the reactor thread's samples in bench/throughput.py).
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        # Rows wait in a deque the reactor thread appends to (atomic under the GIL) and the
+        # writer wakes only when a batch is full or its flush interval passed: a wake-up per row
+        # (queue.SimpleQueue) handed the GIL to this thread for every capture, and the reactor
+        # waited to get it back (bench/throughput.py).
+        self._pending: collections.deque[Any] = collections.deque()
+        self._full = threading.Event()
         self._thread = threading.Thread(target=self._work, name="newshub-db-writer", daemon=True)
 
     def start(self) -> None:
@@ -63,40 +66,44 @@ class ArchiveStore(RowWriter):
 
     def add_capture(self, capture: dict[str, Any]) -> None:
         """Queue one capture row; returns at once."""
-        self._queue.put(("capture", capture))
+        self._add(("capture", capture))
 
     def add_article(self, item: ArticleItem) -> None:
         """Queue one extracted article; returns at once."""
-        self._queue.put(("article", item))
+        self._add(("article", item))
+
+    def _add(self, entry: tuple[str, Any]) -> None:
+        self._pending.append(entry)
+        if len(self._pending) >= self.batch_size and not self._full.is_set():
+            self._full.set()
 
     def close(self) -> None:
         """Write what is queued and stop the worker (blocks: call it from a thread)."""
         if self._thread.is_alive():
-            self._queue.put(_STOP)
+            self._pending.append(_STOP)
+            self._full.set()
             self._thread.join()
 
     def _work(self) -> None:
-        batch: list[tuple[str, Any]] = []
-        deadline = time.monotonic() + self.flush_interval
         while True:
-            try:
-                entry = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                entry = None
-            if entry is _STOP:
-                if batch:
-                    self._flush(batch)
-                self._drain_spool()
-                return
-            if entry is not None:
+            self._full.wait(self.flush_interval)
+            self._full.clear()
+            batch: list[tuple[str, Any]] = []
+            while self._pending:
+                entry = self._pending.popleft()
+                if entry is _STOP:
+                    if batch:
+                        self._flush(batch)
+                    self._drain_spool()
+                    return
                 batch.append(entry)
-            if len(batch) >= self.batch_size or time.monotonic() >= deadline:
-                if batch:
+                if len(batch) >= self.batch_size:
                     self._flush(batch)
-                elif self.spool is not None and self.spool.pending:
-                    self._replay_when_due()
-                batch = []
-                deadline = time.monotonic() + self.flush_interval
+                    batch = []
+            if batch:
+                self._flush(batch)
+            elif self.spool is not None and self.spool.pending:
+                self._replay_when_due()
 
     def _flush(self, batch: list[tuple[str, Any]]) -> None:
         if self.spool is not None and self.spool.pending:
