@@ -59,6 +59,19 @@ class LinkPolicy:
 _followable = functools.lru_cache(maxsize=LINK_CACHE_SIZE)(followable)
 
 
+def _join(base: str, href: str) -> str:
+    """urljoin(base, href); an absolute href's result depends only on the base's scheme, so it
+    is remembered (hubs print the same absolute menu and widget links on every page)."""
+    if href.startswith(("http://", "https://")):
+        return _join_absolute(base.partition(":")[0], href)
+    return urljoin(base, href)
+
+
+@functools.lru_cache(maxsize=LINK_CACHE_SIZE)
+def _join_absolute(scheme: str, href: str) -> str:
+    return urljoin(f"{scheme}://base.invalid/", href)
+
+
 @dataclasses.dataclass
 class PageReading:
     """What one page says. URLs are absolute, in document order."""
@@ -100,7 +113,7 @@ def read_page(
     selector = Selector(root=root, type="html")
     kind = page_kind(selector, url)
     base = base_url(root, url)
-    links = [urljoin(base, href) for href in selector.xpath("//a/@href").getall()]
+    links = [_join(base, href) for href in selector.xpath("//a/@href").getall()]
     reading = PageReading(
         kind,
         links=links if follow is None else follow.apply(links),

@@ -73,6 +73,10 @@ def _single_byte(codec: str) -> bool:
     )  # fmt: skip
 
 
+# Bytes no text page holds (tab, newlines, form feed and carriage return excepted).
+_CONTROL_BYTES = bytes(range(9)) + bytes(range(14, 32))
+
+
 def looks_binary(data: bytes) -> str | None:
     """Why the bytes are not HTML (compressed or binary), or None."""
     head = data[:4096]
@@ -82,7 +86,7 @@ def looks_binary(data: bytes) -> str | None:
         return "body is a binary file, not HTML"
     if read_bom(head)[0] not in (None, "utf-8"):  # UTF-16/32 text is full of NUL bytes
         return None
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     if head and controls / len(head) > 0.05:
         return "body looks binary (control bytes), not HTML"
     return None
