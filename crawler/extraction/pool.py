@@ -4,10 +4,9 @@ In a thread, extraction (lxml parsing plus Python walking the tree) competes wit
 thread for the GIL and a 2-core machine runs the crawl at about one core; in a process pool
 both cores work (bench/throughput.py). The pool is spawned on first use ("spawn": the crawl
 process has threads, which fork would copy half-way), its size is the setting
-HUB_EXTRACTION_PROCESSES (None: one less than the cores; 0: a thread, as before). `extract`
-takes bytes, a URL, a headers dict and SiteRules and returns an Article; `read` runs
-crawler.page_reading.read_page (the page's kind, links, identity, requisites and article from
-one parse) and returns a PageReading: all picklable. The crawl uses `read`.
+HUB_EXTRACTION_PROCESSES (None: one less than the cores; 0: a thread, as before). `read` runs
+crawler.page_reading.read_page (the page's kind, links, identity, requisites and Article from
+one parse): bytes, a URL, a headers dict and SiteRules in, a PageReading out, all picklable.
 
 A worker whose parent dies (kill -9 of the crawl) exits by itself within a second; a pool whose
 worker died (killed, out of memory) is replaced and the page extracted once more in the new one.
@@ -29,8 +28,6 @@ from typing import Any, TypeVar
 
 from crawler.page_reading import PageReading, read_page
 
-from .article import Article
-from .core import extract
 from .rules import SiteRules
 
 logger = logging.getLogger(__name__)
@@ -55,7 +52,7 @@ def _exit_with_parent(parent: int) -> None:
 
 
 class ExtractionPool:
-    """`await pool.extract(...)`: `crawler.extraction.extract` in a worker process (or, with
+    """`await pool.read(...)`: `crawler.page_reading.read_page` in a worker process (or, with
     0 processes, in a thread)."""
 
     def __init__(self, processes: int) -> None:
@@ -71,11 +68,6 @@ class ExtractionPool:
                 initargs=(os.getpid(),),
             )
         return self._executor
-
-    async def extract(
-        self, html: bytes, url: str, headers: Mapping[str, str], rules: SiteRules | None
-    ) -> Article:
-        return await self.run(partial(extract, html, url, headers=dict(headers), rules=rules), url)
 
     async def read(
         self,

@@ -34,10 +34,10 @@ def test_processes_extract_what_the_process_itself_does() -> None:
     pool = ExtractionPool(1)
 
     async def run() -> list:
-        return await asyncio.gather(*(pool.extract(b, u, headers, rules) for b, u in pages))
+        return await asyncio.gather(*(pool.read(b, u, headers, rules) for b, u in pages))
 
     try:
-        articles = asyncio.run(run())
+        articles = [reading.article for reading in asyncio.run(run())]
     finally:
         pool.close()
     assert articles == [extract(b, u, headers=headers, rules=rules) for b, u in pages]
@@ -47,7 +47,7 @@ def test_processes_extract_what_the_process_itself_does() -> None:
 def test_zero_processes_extract_in_a_thread() -> None:
     (body, url), *_ = _pages(1)
     pool = ExtractionPool(0)
-    article = asyncio.run(pool.extract(body, url, {}, None))
+    article = asyncio.run(pool.read(body, url, {}, None)).article
     assert article == extract(body, url, headers={}, rules=None)
     assert pool._executor is None
     assert default_processes() == max(len(os.sched_getaffinity(0)) - 1, 0)
@@ -58,13 +58,13 @@ def test_a_killed_worker_is_replaced_and_the_page_extracted() -> None:
     pool = ExtractionPool(1)
 
     async def run() -> tuple:
-        first = await pool.extract(body, url, {}, None)
+        first = (await pool.read(body, url, {}, None)).article
         executor = pool._executor
         assert executor is not None
         for pid in list(executor._processes):  # type: ignore[attr-defined]
             os.kill(pid, signal.SIGKILL)
         await asyncio.sleep(0.5)  # the executor notices the dead worker
-        second = await pool.extract(body, url, {}, None)
+        second = (await pool.read(body, url, {}, None)).article
         return first, second, executor
 
     try:
@@ -83,7 +83,7 @@ from crawler.extraction.pool import ExtractionPool
 hub = DemoHub(1)
 art = hub.articles[0]
 pool = ExtractionPool(1)
-asyncio.run(pool.extract(hub.render(art.path, base_url="http://h").body, "http://h/", {}, None))
+asyncio.run(pool.read(hub.render(art.path, base_url="http://h").body, "http://h/", {}, None))
 print(*pool._executor._processes, flush=True)
 os.kill(os.getpid(), signal.SIGKILL)
 """
