@@ -2,15 +2,15 @@
 
 Discovery starts from the home page, robots.txt `Sitemap:` lines, configured sitemaps and
 feeds, the WordPress REST API and the feeds the home page announces; category, tag and
-paginated listing pages are followed within limits. Whether a page is an article is decided
-from the page itself. What a sitemap or the REST API said about a URL (its raw `lastmod`, the
-post id and `modified_gmt`) rides on the request's meta, and reaches the article's response
-whichever discovery source's request was the one sent.
+paginated listing pages are followed within limits. Each page is read once, in an extraction
+worker process (crawler.page_reading): its kind (article or listing, decided from the page
+itself), links, identity, requisites and Article. What a sitemap or the REST API said about a
+URL (its raw `lastmod`, the post id and `modified_gmt`) rides on the request's meta, and
+reaches the article's response whichever discovery source's request was the one sent.
 
-Links are not checked here for being on site or already requested: the repeated-links spider
-middleware (crawler.middlewares.repeats) drops a URL already sent on, Scrapy's off-site filter
-(crawler.middlewares.offsite: host, scheme and port of the home) and its duplicate filter (or
-crawler.frontier's, shared by several workers) drop the rest when they are scheduled.
+A link already sent on (crawler.middlewares.repeats knows) never becomes a Request; Scrapy's
+off-site filter (crawler.middlewares.offsite) and duplicate filter (or crawler.frontier's)
+drop the rest when they are scheduled.
 """
 
 from __future__ import annotations
