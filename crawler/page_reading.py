@@ -1,6 +1,6 @@
 """Everything the crawl reads from one HTML page, from a single parse in an extraction worker.
 
-The reactor thread never parses HTML: the page's kind (crawler.discovery.page_kind), its links,
+The reactor thread never parses HTML: the page's kind (crawler.page_kinds.page_kind), its links,
 the feeds and WordPress API root it announces, its post id and language editions
 (crawler.identity), the requisites it needs to render (crawler.references) and, for an
 article, the extracted Article are all read here, in the extraction pool's process
@@ -19,12 +19,12 @@ from urllib.parse import urljoin
 from parsel import Selector
 
 from crawler import wp_rest
-from crawler.discovery import feed_links, page_kind
 from crawler.extraction.article import Article
 from crawler.extraction.core import EXTRACTOR_VERSION, extract_tree, page_tree
 from crawler.extraction.links import base_url
 from crawler.extraction.rules import SiteRules
 from crawler.identity import editions, page_post_id, site_path
+from crawler.page_kinds import feed_links, page_kind
 from crawler.references import html_references
 from crawler.urls import followable, looks_like_article
 
@@ -76,7 +76,7 @@ def _join_absolute(scheme: str, href: str) -> str:
 class PageReading:
     """What one page says. URLs are absolute, in document order."""
 
-    kind: str  # "article" or "listing" (crawler.discovery.page_kind)
+    kind: str  # "article" or "listing" (crawler.page_kinds.page_kind)
     links: list[str] = dataclasses.field(default_factory=list)  # <a href>s (see LinkPolicy)
     feeds: list[str] = dataclasses.field(default_factory=list)  # announced RSS/Atom feeds
     api_root: str | None = None  # the WordPress REST API root it announces

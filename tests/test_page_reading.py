@@ -8,6 +8,8 @@ demo hub's home, listing and article pages.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,7 @@ from crawler.page_reading import LinkPolicy, read_page
 from crawler.references import html_references
 from crawler.urls import followable, looks_like_article
 
+ROOT = Path(__file__).resolve().parent.parent
 PAGES = Path(__file__).parent / "extraction" / "pages"
 BASE = "http://hub.test"
 
@@ -117,3 +120,15 @@ def test_link_policy_gives_the_links_the_spider_follows(listings: bool) -> None:
     assert f"{BASE}/2024/01/02/x/" in followed  # tracking parameter and fragment dropped, once
     assert not any(link.startswith("mailto:") or link.endswith("/feed/") for link in followed)
     assert len(followed) == len(set(followed)) < len(raw)
+
+
+def test_the_worker_reads_pages_without_importing_scrapy() -> None:
+    """The extraction worker imports crawler.page_reading only: Scrapy and Twisted would cost
+    each worker process 57 MB and a quarter second."""
+    code = (
+        "import sys, crawler.page_reading; print(sorted({'scrapy', 'twisted'} & set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert result.stdout.strip() == "[]"

@@ -81,3 +81,11 @@ def test_shapes() -> None:
 def test_on_domains() -> None:
     assert on_domains("http://www.hub.example/x", ["hub.example"])
     assert not on_domains("http://evilhub.example/x", ["hub.example"])
+
+
+def test_ignored_extensions_are_scrapys() -> None:
+    from scrapy.linkextractors import IGNORED_EXTENSIONS as SCRAPYS
+
+    from crawler.urls import IGNORED_EXTENSIONS
+
+    assert tuple(SCRAPYS) == IGNORED_EXTENSIONS
