@@ -151,11 +151,30 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
+def _role(pid: int, root: int) -> str:
+    """What a process of the crawl's tree is, for the per-process peaks."""
+    if pid == root:
+        return "crawl process"
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            cmdline = f.read()
+    except OSError:
+        return "other"
+    if b"resource_tracker" in cmdline:
+        return "resource tracker"
+    return "extraction worker" if b"multiprocessing.spawn" in cmdline else "other"
+
+
+# Peak RSS in MiB of each kind of process of the last measured crawl (printed with --detail).
+LAST_PEAKS: dict[str, int] = {}
+
+
 def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
     """Wall seconds, CPU seconds (user+sys, the child and its reaped children), peak RSS of
     the process tree in MiB (sampled: ru_maxrss would count this process's pages, which
     Linux keeps as the child's maximum across the fork and exec), and its stdout."""
     peak = [0]
+    roles: dict[str, int] = {}
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         child = subprocess.Popen(command, stdout=out, stderr=err, env=env, cwd=ROOT)
@@ -163,7 +182,11 @@ def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, int,
 
         def sample() -> None:
             while not done.wait(0.1):
-                peak[0] = max(peak[0], sum(_rss_kib(p) for p in _tree(child.pid)))
+                sizes = {p: _rss_kib(p) for p in _tree(child.pid)}
+                peak[0] = max(peak[0], sum(sizes.values()))
+                for p, size in sizes.items():
+                    role = _role(p, child.pid)
+                    roles[role] = max(roles.get(role, 0), size)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -177,6 +200,8 @@ def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, int,
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(command[1:4])} failed:\n{output[-2000:]}{errors[-2000:]}")
     cpu = usage.ru_utime + usage.ru_stime
+    LAST_PEAKS.clear()
+    LAST_PEAKS.update({role: size // 1024 for role, size in roles.items()})
     return elapsed, cpu, peak[0] // 1024, output
 
 
@@ -188,12 +213,14 @@ def main() -> int:
     parser.add_argument("--postgres", help="database URL for newshub (default: SQLite)")
     parser.add_argument("--only", choices=("newshub", "bare"), help="run one crawler")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--detail", action="store_true", help="also print each process's peak RSS")
     args = parser.parse_args()
     if not os.access(NGINX, os.X_OK):
         print(f"{NGINX} not found: apt-get install nginx-light", file=sys.stderr)
         return 2
 
     results: dict[str, tuple[float, float, int, int, int]] = {}
+    peaks: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="newshub-throughput-") as tmp:
         work, site, data = Path(tmp), Path(tmp, "site"), Path(tmp, "data")
         work.chmod(0o755)  # nginx's worker process runs as another user
@@ -220,6 +247,7 @@ def main() -> int:
                 pages = int(_field(output, "pages"))
                 articles = int(_field(output, "articles"))
                 results["newshub"] = (seconds, cpu, rss, pages, articles)
+                peaks = dict(LAST_PEAKS)
         finally:
             server.terminate()
             server.wait()
@@ -246,6 +274,8 @@ def main() -> int:
     if len(results) == 2:
         ratio = results["bare scrapy"][0] / results["newshub"][0]
         print(f"wall ratio bare/newshub: {ratio:.2f}")
+    if args.detail and "newshub" in results:
+        print("newshub peak RSS by process:", ", ".join(f"{k} {v} MiB" for k, v in peaks.items()))
     return 0
 
 
