@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,8 +13,9 @@ from sqlalchemy import Connection, Engine, event, select, text
 from crawler.config import Source
 from crawler.extraction.article import Article
 from crawler.items import ArticleItem
-from pipelines.db import article_batch
+from pipelines.db import article_batch, schema
 from pipelines.db.article_batch import write_article_batch
+from pipelines.db.engine import make_engine
 from pipelines.db.models import ArticleEvent, ArticleRow, ArticleVersion, Capture
 from pipelines.db.rows import RowWriter
 from pipelines.db.runs import ensure_source
@@ -151,7 +153,11 @@ def batched(engine: Engine, source_id: int, items: list[ArticleItem]) -> tuple[l
     return outcomes, writer.counts
 
 
-def test_a_mixed_batch_writes_what_one_at_a_time_writes(engine: Engine) -> None:
+@pytest.mark.parametrize("chunk", [article_batch.MAX_ITEMS, 4])
+def test_a_mixed_batch_writes_what_one_at_a_time_writes(
+    engine: Engine, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(article_batch, "MAX_ITEMS", chunk)  # 4: a key's two items in two chunks
     source_id = ensure_source(engine, SOURCE)
     reset(engine, source_id)
     expected = one_by_one(engine, source_id, mixed_batch())
@@ -182,6 +188,20 @@ def test_plain_new_articles_cost_three_statements(engine: Engine) -> None:
     with engine.connect() as connection:
         stored = connection.execute(select(ArticleRow.url, ArticleRow.post_id)).all()
     assert sorted(stored) == sorted((entry.article.url, entry.post_id) for entry in batch)
+
+
+def test_the_batch_select_reads_two_indexes_not_the_source_rows(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'newshub.db'}")
+    try:
+        schema.upgrade(engine)
+        query = article_batch.archived_query(1, ["http://hub.test/a/"], ["1", "2"])
+        compiled = query.compile(engine, compile_kwargs={"literal_binds": True})
+        with engine.connect() as connection:
+            plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}").all()
+    finally:
+        engine.dispose()
+    steps = [step[-1] for step in plan if "articles" in step[-1]]
+    assert len(steps) == 2 and all("(source_id=? AND " in step for step in steps), steps
 
 
 def concurrent(
