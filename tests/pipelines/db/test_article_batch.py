@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, event, select, text
+from sqlalchemy import Connection, Engine, event, func, select, text
 
 from crawler.config import Source
 from crawler.extraction.article import Article
@@ -171,23 +171,33 @@ def test_a_mixed_batch_writes_what_one_at_a_time_writes(
     assert len(rows["articles"]) == 19
 
 
-def test_plain_new_articles_cost_three_statements(engine: Engine) -> None:
+def test_plain_new_articles_cost_a_few_statements_of_a_few_shapes(engine: Engine) -> None:
     source_id = ensure_source(engine, SOURCE)
     statements: list[str] = []
 
-    def count(*args: Any) -> None:
+    def record(*args: Any) -> None:
         statements.append(args[2])
 
-    batch = [item(f"n{i}", post_id=str(i), record=None) for i in range(50)]
-    event.listen(engine, "before_cursor_execute", count)
+    event.listen(engine, "before_cursor_execute", record)
     try:
-        assert batched(engine, source_id, batch)[0] == ["new"] * 50
+        batch = [item(f"n{i}", post_id=str(i)) for i in range(article_batch.PAGE)]
+        assert batched(engine, source_id, batch)[0] == ["new"] * article_batch.PAGE
+        assert len(statements) == 3  # SELECT, INSERT articles, INSERT versions
+        for size in range(1, article_batch.PAGE * 2 + 1):
+            batched(engine, source_id, [item(f"s{size}-{i}") for i in range(size)])
     finally:
-        event.remove(engine, "before_cursor_execute", count)
-    assert len(statements) == 3  # SELECT, INSERT articles, INSERT versions
+        event.remove(engine, "before_cursor_execute", record)
+    inserts = {sql for sql in statements if sql.startswith("INSERT INTO articles ")}
+    # Not one statement per row count: the database driver keeps them prepared.
+    assert len(inserts) == article_batch.PAGE.bit_length()
     with engine.connect() as connection:
-        stored = connection.execute(select(ArticleRow.url, ArticleRow.post_id)).all()
-    assert sorted(stored) == sorted((entry.article.url, entry.post_id) for entry in batch)
+        stored = set(connection.execute(select(ArticleRow.url)).scalars())
+        versions = connection.execute(select(func.count()).select_from(ArticleVersion)).scalar()
+    sizes = range(1, article_batch.PAGE * 2 + 1)
+    assert stored == {f"http://hub.test/n{i}/" for i in range(article_batch.PAGE)} | {
+        f"http://hub.test/s{size}-{i}/" for size in sizes for i in range(size)
+    }
+    assert versions == len(stored)
 
 
 def test_the_batch_select_reads_two_indexes_not_the_source_rows(tmp_path: Path) -> None:
