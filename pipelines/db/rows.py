@@ -123,15 +123,20 @@ class RowWriter:
         self, connection: Connection, article_id: int, content_hash: str, item: ArticleItem
     ) -> None:
         connection.execute(
-            insert(ArticleVersion).values(
-                article_id=article_id,
-                content_hash=content_hash,
-                warc_record_id=item.warc_record_id,
-                captured_at=item.fetched_at,
-                extractor_version=item.article.extractor_version,
-                fields=item.article.to_json(),
-            )
+            insert(ArticleVersion).values(**version_row(article_id, content_hash, item))
         )
+
+
+def version_row(article_id: int, content_hash: str, item: ArticleItem) -> dict[str, Any]:
+    """The article_versions row of an article's first (or changed) content."""
+    return {
+        "article_id": article_id,
+        "content_hash": content_hash,
+        "warc_record_id": item.warc_record_id,
+        "captured_at": item.fetched_at,
+        "extractor_version": item.article.extractor_version,
+        "fields": item.article.to_json(),
+    }
 
 
 def article_fields(item: ArticleItem) -> dict[str, Any]:

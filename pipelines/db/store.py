@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
 from crawler.items import ArticleItem
+from pipelines.db.article_batch import write_article_batch
 from pipelines.db.rows import RowWriter
 from pipelines.db.spool import Spool
 
@@ -208,7 +209,7 @@ class ArchiveStore(RowWriter):
             return
         try:
             with self.engine.begin() as connection:
-                outcomes = [self.write_article(connection, item) for item in items]
+                outcomes = write_article_batch(self, connection, items)
         except SQLAlchemyError as exc:
             if is_unavailable(exc):
                 raise
