@@ -151,15 +151,24 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
+def _forked(pid: int, root: int) -> bool:
+    """Whether pid is a copy of the crawl process that has not exec'd its own program yet."""
+    return pid != root and _cmdline(pid) == _cmdline(root)
+
+
 def _role(pid: int, root: int) -> str:
     """What a process of the crawl's tree is, for the per-process peaks."""
     if pid == root:
         return "crawl process"
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            cmdline = f.read()
-    except OSError:
-        return "other"
+    cmdline = _cmdline(pid)
     if b"resource_tracker" in cmdline:
         return "resource tracker"
     return "extraction worker" if b"multiprocessing.spawn" in cmdline else "other"
@@ -182,7 +191,9 @@ def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, int,
 
         def sample() -> None:
             while not done.wait(0.1):
-                sizes = {p: _rss_kib(p) for p in _tree(child.pid)}
+                # A child between fork and exec (multiprocessing's spawn) still maps all of
+                # the crawl process's pages: counting them would count that memory twice.
+                sizes = {p: _rss_kib(p) for p in _tree(child.pid) if not _forked(p, child.pid)}
                 peak[0] = max(peak[0], sum(sizes.values()))
                 for p, size in sizes.items():
                     role = _role(p, child.pid)
