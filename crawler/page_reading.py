@@ -78,11 +78,14 @@ class PageReading:
 
     kind: str  # "article" or "listing" (crawler.page_kinds.page_kind)
     links: list[str] = dataclasses.field(default_factory=list)  # <a href>s (see LinkPolicy)
-    feeds: list[str] = dataclasses.field(default_factory=list)  # announced RSS/Atom feeds
-    api_root: str | None = None  # the WordPress REST API root it announces
-    post_id: tuple[str | None, str | None] = (None, None)  # (id, where read), REST hint aside
-    site_path: str = ""  # the WordPress site's path, which scopes post ids
-    editions: dict[str, str] = dataclasses.field(default_factory=dict)  # hreflang -> URL
+    # What it announces (read on the spider's seed pages only, where they are followed).
+    feeds: list[str] = dataclasses.field(default_factory=list)  # RSS/Atom feeds
+    api_root: str | None = None  # the WordPress REST API root
+    # An article's identity: (id, where read), REST hint aside; the WordPress site's path,
+    # which scopes post ids; its language editions, hreflang -> URL.
+    post_id: tuple[str | None, str | None] = (None, None)
+    site_path: str = ""
+    editions: dict[str, str] = dataclasses.field(default_factory=dict)
     requisites: list[str] | None = None  # as written; None: not read for this kind
     article: Article | None = None  # for an article page, when asked for
 
@@ -95,12 +98,15 @@ def read_page(
     *,
     link_header: str = "",
     follow: LinkPolicy | None = None,
+    announcements: bool = True,
     extract_article: bool = True,
     requisite_kinds: Collection[str] = (),
     social_images: bool = False,
 ) -> PageReading:
     """Read a page (url as fetched; link_header: its `Link` header values, comma-joined);
-    its links are every `<a href>`, absolute, or with `follow` those the spider follows.
+    its links are every `<a href>`, absolute, or with `follow` those the spider follows. The
+    feeds and API root it announces are read with `announcements`; its identity (post id,
+    editions) and Article when it is an article and `extract_article` asks for it.
 
     A page that cannot be parsed (empty, binary) is a listing without links; the extractor's
     own parse is the one read, so nothing is parsed twice.
@@ -114,17 +120,15 @@ def read_page(
     kind = page_kind(selector, url)
     base = base_url(root, url)
     links = [_join(base, href) for href in selector.xpath("//a/@href").getall()]
-    reading = PageReading(
-        kind,
-        links=links if follow is None else follow.apply(links),
-        feeds=[urljoin(base, href) for href in feed_links(selector)],
-        api_root=wp_rest.api_root(selector, [link_header.encode("latin-1")], url),
-        post_id=page_post_id(selector, {"link": link_header}),
-        site_path=site_path(selector, {"link": link_header}),
-        editions=editions(selector, url),
-    )
+    reading = PageReading(kind, links=links if follow is None else follow.apply(links))
+    if announcements:
+        reading.feeds = [urljoin(base, href) for href in feed_links(selector)]
+        reading.api_root = wp_rest.api_root(selector, [link_header.encode("latin-1")], url)
     if kind in requisite_kinds:
         reading.requisites = html_references(selector, social_images)
     if kind == "article" and extract_article:
+        reading.post_id = page_post_id(selector, {"link": link_header})
+        reading.site_path = site_path(selector, {"link": link_header})
+        reading.editions = editions(selector, url)
         reading.article = extract_tree(article, text, root, url, headers, rules)
     return reading

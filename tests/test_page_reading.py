@@ -64,24 +64,27 @@ def test_read_page_reads_what_the_selector_reads(
     assert reading.links == [response.urljoin(h) for h in selector.xpath("//a/@href").getall()]
     assert reading.feeds == [response.urljoin(h) for h in feed_links(selector)]
     assert reading.api_root == wp_rest.api_root(selector, [link.encode()], url)
-    for rest_id in (None, "77"):
-        assert scoped_post_id(reading.post_id, reading.site_path, rest_id) == post_id(
-            selector, {"link": link}, rest_id
-        )
-    assert reading.editions == editions(selector, url)
     assert reading.requisites == html_references(selector)
     if reading.kind == "article":
         assert reading.article == extract(body, url, headers=headers)
-    else:
-        assert reading.article is None
+        for rest_id in (None, "77"):
+            assert scoped_post_id(reading.post_id, reading.site_path, rest_id) == post_id(
+                selector, {"link": link}, rest_id
+            )
+        assert reading.editions == editions(selector, url)
+    else:  # a listing's identity is not read
+        assert (reading.article, reading.post_id, reading.editions) == (None, (None, None), {})
 
 
 def test_options_decide_what_is_read() -> None:
     url, body, headers = _demo_pages()[2]
-    reading = read_page(body, url, headers, None, extract_article=False)
+    reading = read_page(body, url, headers, None, extract_article=False, announcements=False)
     assert reading.kind == "article"
     assert reading.article is None  # max_articles reached: only links are read
+    assert reading.post_id == (None, None)
     assert reading.requisites is None  # no kind asked for
+    assert (reading.feeds, reading.api_root) == ([], None)  # not a seed page
+    assert read_page(body, url, headers, None).feeds
     social = read_page(body, url, headers, None, requisite_kinds={"article"}, social_images=True)
     plain = read_page(body, url, headers, None, requisite_kinds={"article"})
     assert social.requisites is not None and plain.requisites is not None

@@ -234,6 +234,7 @@ class HubSpider(RestListing, scrapy.Spider):
             self.rules,
             link_header=b", ".join(response.headers.getlist(b"Link")).decode("latin-1"),
             follow=self.link_policy,
+            announcements=response.meta.get("hops", "") == "",  # seeds' feeds and API root
             extract_article=not (self.max_articles and self.articles_seen >= self.max_articles),
             requisite_kinds=requisites.page_kinds if requisites is not None else (),
             social_images=requisites is not None and requisites.social_images,
