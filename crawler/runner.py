@@ -251,8 +251,18 @@ def collect_stats(crawler: Any, failures: list[str], stats: dict[str, Any]) -> H
     """A finished crawler's stats (and its startup error) into `stats`; its spider."""
     if failures:
         stats["newshub/startup_error"] = failures[0]
-    stats.update(crawler.stats.get_stats() if crawler.stats else {})
-    return crawler.spider
+    crawler_stats = started(crawler, "stats")
+    stats.update(crawler_stats.get_stats() if crawler_stats else {})
+    return started(crawler, "spider")
+
+
+def started(crawler: Any, name: str) -> Any:
+    """A crawler attribute Scrapy sets once the crawl starts (`stats`, `spider`), or None for a
+    crawl that failed before: Scrapy raises RuntimeError when one is read before it is set."""
+    try:
+        return getattr(crawler, name)
+    except RuntimeError:
+        return None
 
 
 def _record(engine: Any, summary: CrawlSummary, stats: dict[str, Any]) -> None:

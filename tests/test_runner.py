@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from scrapy.crawler import CrawlerRunner
+
 from crawler.config import Paths, Source
 from crawler.run_summary import summarize
-from crawler.runner import CrawlOptions, build_settings
+from crawler.runner import CrawlOptions, build_settings, collect_stats
+from crawler.spiders.hub import HubSpider
 
 
 def settings_for(source: Source, tmp_path: Path):  # type: ignore[no-untyped-def]
@@ -58,3 +61,13 @@ def test_the_summary_names_moves_removals_and_returns() -> None:
     stats |= {"newshub/articles_moved": 5, "newshub/removals/removed": 1}
     lines = summarize(Source("hub", "http://hub.test/"), 2, stats, None, 1.0).lines()
     assert "identity      5 moved, 1 removed by the site, 0 back" in lines
+
+
+def test_a_crawl_that_never_started_reports_its_startup_error() -> None:
+    """Scrapy raises on reading `crawler.stats` before the crawl starts: the runner must report
+    the startup error, not crash on it (a component failing in from_crawler gets here)."""
+    crawler = CrawlerRunner({"TELNETCONSOLE_ENABLED": False}).create_crawler(HubSpider)
+    stats: dict[str, object] = {}
+    spider = collect_stats(crawler, ["ValueError: a component would not load"], stats)
+    assert spider is None
+    assert stats == {"newshub/startup_error": "ValueError: a component would not load"}
