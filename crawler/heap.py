@@ -44,8 +44,8 @@ class GarbageCollector:
     A response's cycle (with its tree, text and body) is garbage once the spider is done with
     it; collecting at the pace responses arrive bounds the garbage waiting for a collection to
     about `every` responses' worth. Its CPU time is counted in the stats
-    (newshub/heap/collections, newshub/heap/collect_seconds): 15 ms a collection at 1,000
-    articles, 37 ms at 10,000 (HEAP_COLLECT_EVERY = 250).
+    (newshub/heap/collections, newshub/heap/collect_seconds): 15-18 ms a collection at 1,000
+    articles, 37-44 ms at 10,000 (HEAP_COLLECT_EVERY = 250).
     """
 
     def __init__(self, stats: StatsCollector, every: int) -> None:
