@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any, NoReturn
 
+from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from crawler import settings as default_settings
 from crawler.config import DISCOVERY_SETTINGS, Paths, Source
 from crawler.errors import NewshubError
+from crawler.heap import GarbageCollector, frozen_heap
 from crawler.locks import schema_lock, source_lock
 from crawler.log_format import json_log_handler, remove_log_handler
 from crawler.run_summary import CrawlSummary, summarize
@@ -238,7 +240,12 @@ def _run_scrapy(settings: Settings, source: Source, stats: dict[str, Any]) -> Hu
     crawler = process.create_crawler(HubSpider)
     failures: list[str] = []
     process.crawl(crawler, source=source).addErrback(note_failure, failures)
-    process.start()
+    every = settings.getint("HEAP_COLLECT_EVERY")
+    if every and crawler.stats is not None:
+        collector = GarbageCollector(crawler.stats, every)
+        crawler.signals.connect(collector.response_received, signal=signals.response_received)
+    with frozen_heap():  # peak RSS stays flat as the crawl goes on (crawler.heap)
+        process.start()
     return collect_stats(crawler, failures, stats)
 
 

@@ -24,6 +24,10 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 4
 # Items and requests one response's output is processed with at a time. Scrapy's default (100)
 # starts 100 asyncio tasks per response; newshub's pipeline only queues rows, so 1 loses nothing.
 CONCURRENT_ITEMS = 1
+# Bytes of responses the spider may hold at once before downloads wait (Scrapy's default is
+# 5 MB): each held page also keeps its parsed tree and decoded text while it waits for the
+# extraction worker, several times its size; 1 MB is about 75 demo-hub pages.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 # Seconds between requests to one domain (randomized 0.5x-1.5x).
 DOWNLOAD_DELAY = 0.5
 # Adapt the delay to the server's latency.
@@ -51,9 +55,11 @@ COOKIES_ENABLED = True
 # Scrapy's HTTP cache would hide what the server sent; archives must not read from it.
 HTTPCACHE_ENABLED = False
 # Breadth-first order: listings first, so discovery beats deep pagination (Scrapy's default
-# memory queue is LIFO; newshub sets no JOBDIR, so no disk queue is ever used).
+# memory queue is LIFO; newshub sets no JOBDIR, so no disk queue is ever used). The FIFO queue
+# keeps plain requests as compact tuples (crawler.compact_queue): a sitemap's thousands of
+# waiting requests cost about 0.5 KB each instead of 1.6 KB or more.
 DEPTH_PRIORITY = 1
-SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+SCHEDULER_MEMORY_QUEUE = "crawler.compact_queue.CompactFifoMemoryQueue"
 # Twisted's asyncio reactor, so pipelines can hand blocking work to threads with asyncio.
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 # Scrapy's telnet console and remote control are debugging doors a scheduled crawler does not
@@ -218,6 +224,11 @@ HUB_TRACKING_PARAMS: list[str] = []
 # Worker processes that extract articles (crawler.extraction.pool), spawned on the first
 # article: None is one less than the cores (so 1 on 2 cores), 0 extracts in a thread instead.
 HUB_EXTRACTION_PROCESSES: int | None = None
+
+# --- Memory (crawler.heap; read by the crawl runner) ---
+# Collect garbage (responses and their parsed trees are reference cycles) every this many
+# responses, so the heap stays the same size as the crawl goes on (0: only CPython's own).
+HEAP_COLLECT_EVERY = 250
 
 # --- Progress line (crawler.extensions.progress) ---
 # Print a live progress line on stderr when it is a terminal.
