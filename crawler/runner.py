@@ -241,8 +241,8 @@ def _run_scrapy(settings: Settings, source: Source, stats: dict[str, Any]) -> Hu
     failures: list[str] = []
     process.crawl(crawler, source=source).addErrback(note_failure, failures)
     every = settings.getint("HEAP_COLLECT_EVERY")
-    if every and crawler.stats is not None:
-        collector = GarbageCollector(crawler.stats, every)
+    if every and (crawler_stats := started(crawler, "stats")) is not None:
+        collector = GarbageCollector(crawler_stats, every)
         crawler.signals.connect(collector.response_received, signal=signals.response_received)
     with frozen_heap():  # peak RSS stays flat as the crawl goes on (crawler.heap)
         process.start()

@@ -25,8 +25,8 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 4
 # starts 100 asyncio tasks per response; newshub's pipeline only queues rows, so 1 loses nothing.
 CONCURRENT_ITEMS = 1
 # Bytes of responses the spider may hold at once before downloads wait (Scrapy's default is
-# 5 MB): each held page also keeps its parsed tree and decoded text while it waits for the
-# extraction worker, several times its size; 1 MB is about 75 demo-hub pages.
+# 5 MB): pages wait there for the extraction worker, and more waiting pages only cost memory;
+# 1 MB is about 75 demo-hub pages.
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 # Seconds between requests to one domain (randomized 0.5x-1.5x).
 DOWNLOAD_DELAY = 0.5
