@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from crawler import settings as default_settings
 from crawler.config import DISCOVERY_SETTINGS, Paths, Source
 from crawler.errors import NewshubError
-from crawler.heap import GarbageCollector, frozen_heap
+from crawler.heap import HeapTrimmer, frozen_heap, malloc_trim
 from crawler.locks import schema_lock, source_lock
 from crawler.log_format import json_log_handler, remove_log_handler
 from crawler.run_summary import CrawlSummary, summarize
@@ -240,10 +240,10 @@ def _run_scrapy(settings: Settings, source: Source, stats: dict[str, Any]) -> Hu
     crawler = process.create_crawler(HubSpider)
     failures: list[str] = []
     process.crawl(crawler, source=source).addErrback(note_failure, failures)
-    every = settings.getint("HEAP_COLLECT_EVERY")
-    if every and (crawler_stats := started(crawler, "stats")) is not None:
-        collector = GarbageCollector(crawler_stats, every)
-        crawler.signals.connect(collector.response_received, signal=signals.response_received)
+    every, trim = settings.getint("HEAP_TRIM_EVERY"), malloc_trim()
+    if every and trim and (crawler_stats := started(crawler, "stats")) is not None:
+        trimmer = HeapTrimmer(crawler_stats, every, trim)
+        crawler.signals.connect(trimmer.response_received, signal=signals.response_received)
     with frozen_heap():  # peak RSS stays flat as the crawl goes on (crawler.heap)
         process.start()
     return collect_stats(crawler, failures, stats)

@@ -226,9 +226,9 @@ HUB_TRACKING_PARAMS: list[str] = []
 HUB_EXTRACTION_PROCESSES: int | None = None
 
 # --- Memory (crawler.heap; read by the crawl runner) ---
-# Collect garbage (responses and their parsed trees are reference cycles) every this many
-# responses, so the heap stays the same size as the crawl goes on (0: only CPython's own).
-HEAP_COLLECT_EVERY = 250
+# Give the heap's free pages back to the system (glibc's malloc_trim) every this many
+# responses, so the heap does not grow around what is still alive (0: never).
+HEAP_TRIM_EVERY = 250
 
 # --- Progress line (crawler.extensions.progress) ---
 # Print a live progress line on stderr when it is a terminal.

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
+import uuid
 import zlib
-from collections import OrderedDict
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -85,37 +87,72 @@ def dedup_key(body: bytes, coding: str) -> str:
 
 
 class DigestIndex:
-    """dedup_key -> the newest archived response with that payload; least recent drops first."""
+    """dedup_key -> the newest archived response with that payload; least recent drops first.
+
+    An entry is kept as a tuple (URL, date, record id as 16 UUID bytes, payload digest or None
+    when it is the key's own digest, size) and made a RevisitTarget again when looked up: about
+    230 bytes instead of 620 (an index holds a hub's every response: 10 MB at 10,000 articles
+    before). The dict's insertion order is the recency order.
+    """
 
     def __init__(self, max_entries: int = defaults.WARC_DEDUP_MAX_ENTRIES) -> None:
         self.max_entries = max_entries
-        self._entries: OrderedDict[str, tuple[RevisitTarget, int]] = OrderedDict()
+        self._entries: dict[str, _Entry] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def add(self, key: str, original: RevisitTarget, size: int) -> None:
         """Remember an archived response of ``size`` payload bytes under ``key``."""
-        self._entries[key] = (original, size)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+        self._entries.pop(key, None)
+        self._entries[key] = _pack(key, original, size)
+        self._trim()
 
     def merge_older(self, older: DigestIndex) -> None:
         """Take in entries from earlier crawls; entries already here are newer and win."""
-        merged = OrderedDict(older._entries)
-        for key, entry in self._entries.items():
-            merged.pop(key, None)
-            merged[key] = entry
+        merged = {key: entry for key, entry in older._entries.items() if key not in self._entries}
+        merged.update(self._entries)
         self._entries = merged
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+        self._trim()
 
     def get(self, key: str) -> tuple[RevisitTarget, int] | None:
-        entry = self._entries.get(key)
-        if entry is not None:
-            self._entries.move_to_end(key)
-        return entry
+        entry = self._entries.pop(key, None)
+        if entry is None:
+            return None
+        self._entries[key] = entry  # the most recently used now
+        return _unpack(key, entry)
+
+    def _trim(self) -> None:
+        while len(self._entries) > self.max_entries:
+            del self._entries[next(iter(self._entries))]
+
+
+# URL, date, record id (UUID bytes, or the id itself if it is not a urn:uuid), payload digest
+# (None: the key's own), payload size.
+_Entry = tuple[str, datetime, bytes | str, str | None, int]
+_URN = re.compile(r"<urn:uuid:([0-9a-f-]{36})>")
+
+
+def _pack(key: str, original: RevisitTarget, size: int) -> _Entry:
+    urn = _URN.fullmatch(original.record_id)
+    record_id: bytes | str = uuid.UUID(urn[1]).bytes if urn else original.record_id
+    digest = original.payload_digest
+    return (
+        original.url,
+        original.date,
+        record_id,
+        None if key.endswith(":" + digest) else digest,
+        size,
+    )
+
+
+def _unpack(key: str, entry: _Entry) -> tuple[RevisitTarget, int]:
+    url, date, record_id, digest, size = entry
+    if isinstance(record_id, bytes):
+        record_id = f"<urn:uuid:{uuid.UUID(bytes=record_id)}>"
+    if digest is None:
+        digest = key.split(":", 1)[1]
+    return RevisitTarget(url, date, record_id, digest), size
 
 
 def eligible(exchange: HttpExchange, min_size: int) -> bool:

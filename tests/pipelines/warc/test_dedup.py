@@ -246,3 +246,26 @@ def test_index_loads_the_newest_responses_of_one_source(engine: Engine) -> None:
 @pytest.mark.parametrize("level", [1, 9])
 def test_gzip_level_does_not_hide_a_duplicate(level: int) -> None:
     assert dedup_key(gz(PAGE, level=level), "gzip") == dedup_key(gz(PAGE), "gzip")
+
+
+@pytest.mark.parametrize(
+    "key,record_id,payload_digest",
+    [
+        ("identity:sha1:AAAA", "<urn:uuid:0f4e8a52-65d2-4a57-9b43-3a9c1d8e7f10>", "sha1:AAAA"),
+        ("gzip:sha1:AAAA", "<urn:uuid:0f4e8a52-65d2-4a57-9b43-3a9c1d8e7f10>", "sha1:BBBB"),
+        ("identity:sha1:AAAA", "<urn:uuid:0F4E8A52-65D2-4A57-9B43-3A9C1D8E7F10>", "sha1:AAAA"),
+        ("br:sha1:CCCC", "<urn:x-other:42>", "sha1:DDDD"),
+    ],
+)
+def test_index_entries_come_back_as_they_went_in(
+    key: str, record_id: str, payload_digest: str
+) -> None:
+    """Entries are kept packed (UUID bytes, the key's own digest left out): what comes back is
+    exactly the original, whatever form its record id and digest had."""
+    original = RevisitTarget(
+        "http://hub.test/a.jpg", datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC), record_id,
+        payload_digest,
+    )  # fmt: skip
+    index = DigestIndex()
+    index.add(key, original, 1234)
+    assert index.get(key) == (original, 1234)
