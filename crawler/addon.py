@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 
 from crawler import settings as newshub_settings
+from crawler.extensions.heap_trim import HeapTrimmer
 from crawler.extensions.progress import ProgressLine
 from crawler.extensions.rechecks import UnlinkedRechecks
 from crawler.extensions.storage import StorageGuard
@@ -57,6 +58,8 @@ EXTENSIONS = {
     StorageGuard: 510,
     # Rechecks archived articles no page linked to, when the crawl runs out of links.
     UnlinkedRechecks: 520,
+    # Gives the heap's free pages back to the system as the crawl goes on.
+    HeapTrimmer: 530,
 }
 # The settings of newshub's own components, by prefix (the others in crawler/settings.py are
 # Scrapy's, or the scheduler daemon's, and stay the project's business).
@@ -72,6 +75,7 @@ COMPONENT_SETTINGS = (
     "FRONTIER_",
     "CAPS_",
     "STORAGE_",
+    "HEAP_",
 )
 
 

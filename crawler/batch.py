@@ -33,6 +33,7 @@ from scrapy.utils.log import _get_handler
 from crawler import settings as default_settings
 from crawler.config import Paths, Source
 from crawler.errors import NewshubError
+from crawler.heap import frozen_heap
 from crawler.log_format import json_log_handler, remove_log_handler
 from crawler.run_summary import CrawlSummary
 from crawler.runner import (
@@ -217,7 +218,8 @@ def _run_together(
 
         # The reactor stops once every run is recorded, not when the last crawler ends.
         DeferredList(concluded, consumeErrors=True).addBoth(lambda _: _stop(reactor))
-        process.start(stop_after_crawl=False)
+        with frozen_heap():  # collections walk the crawls' objects only (crawler.heap)
+            process.start(stop_after_crawl=False)
     finally:
         for handler in handlers:
             remove_log_handler(handler)

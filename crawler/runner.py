@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 from typing import Any, NoReturn
 
-from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from crawler import settings as default_settings
 from crawler.config import DISCOVERY_SETTINGS, Paths, Source
 from crawler.errors import NewshubError
-from crawler.heap import HeapTrimmer, frozen_heap, malloc_trim
+from crawler.heap import frozen_heap
 from crawler.locks import schema_lock, source_lock
 from crawler.log_format import json_log_handler, remove_log_handler
 from crawler.run_summary import CrawlSummary, summarize
@@ -240,11 +239,7 @@ def _run_scrapy(settings: Settings, source: Source, stats: dict[str, Any]) -> Hu
     crawler = process.create_crawler(HubSpider)
     failures: list[str] = []
     process.crawl(crawler, source=source).addErrback(note_failure, failures)
-    every, trim = settings.getint("HEAP_TRIM_EVERY"), malloc_trim()
-    if every and trim and (crawler_stats := started(crawler, "stats")) is not None:
-        trimmer = HeapTrimmer(crawler_stats, every, trim)
-        crawler.signals.connect(trimmer.response_received, signal=signals.response_received)
-    with frozen_heap():  # peak RSS stays flat as the crawl goes on (crawler.heap)
+    with frozen_heap():  # collections walk the crawl's objects only (crawler.heap)
         process.start()
     return collect_stats(crawler, failures, stats)
 

@@ -225,7 +225,7 @@ HUB_TRACKING_PARAMS: list[str] = []
 # article: None is one less than the cores (so 1 on 2 cores), 0 extracts in a thread instead.
 HUB_EXTRACTION_PROCESSES: int | None = None
 
-# --- Memory (crawler.heap; read by the crawl runner) ---
+# --- Memory (crawler.extensions.heap_trim) ---
 # Give the heap's free pages back to the system (glibc's malloc_trim) every this many
 # responses, so the heap does not grow around what is still alive (0: never).
 HEAP_TRIM_EVERY = 250

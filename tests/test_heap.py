@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from scrapy.statscollectors import MemoryStatsCollector
-
-from crawler.heap import HeapTrimmer, frozen_heap, malloc_trim
-from tests.newshub_crawler import newshub_crawler
+from crawler.heap import frozen_heap, malloc_trim
 
 
 class Node:
@@ -44,17 +41,6 @@ def test_thawed_when_the_crawl_fails() -> None:
     except RuntimeError:
         pass
     assert gc.get_freeze_count() == before
-
-
-def test_trimmer_trims_every_so_many_responses() -> None:
-    stats = MemoryStatsCollector(newshub_crawler())
-    trims: list[int] = []
-    trimmer = HeapTrimmer(stats, every=3, trim=lambda: trims.append(trimmer.responses))
-    for _ in range(7):
-        trimmer.response_received()
-    assert trims == [3, 6]
-    assert stats.get_value("newshub/heap/trims") == 2
-    assert stats.get_value("newshub/heap/trim_seconds") >= 0
 
 
 def test_malloc_trim_is_glibcs_here() -> None:
