@@ -85,8 +85,7 @@ class HubSpider(RestListing, scrapy.Spider):
         self.requisites: RequisitesMiddleware | None = None
         self.extraction = ExtractionPool(0)
         self._link = functools.lru_cache(maxsize=LINK_CACHE_SIZE)(self._followable)
-        # URL -> what discovery said about it (POST_ID_META, SOURCE_MODIFIED, SOURCE_LASTMOD),
-        # until its article is extracted (a hub's every sitemap entry waits here until then).
+        # URL -> what discovery said about it (POST_ID_META, SOURCE_MODIFIED, SOURCE_LASTMOD).
         self.hints: dict[str, dict[str, str]] = {}
         # Requested URL -> the extracted article's URL; that URL -> (source_modified,
         # source_lastmod) as last heard of, even from a listing that came after the fetch.
@@ -255,8 +254,7 @@ class HubSpider(RestListing, scrapy.Spider):
             )
             self.crawler.stats.inc_value("newshub/extraction_problems")
         asked = (response.meta.get("redirect_urls") or [response.url])[0]
-        # Hints heard of meanwhile count; later ones reach `learned` through `extracted`.
-        heard = {**response.meta, **self.hints.pop(asked, {})}
+        heard = {**response.meta, **self.hints.get(asked, {})}  # hints heard of meanwhile count
         self.extracted[asked] = article.url
         self._learn(article.url, heard)
         found, how = scoped_post_id(reading.post_id, reading.site_path, heard.get(POST_ID_META))
