@@ -4,8 +4,10 @@ At spider open it reads the source's archived articles (URL, dates, ETag, Last-M
 thread; requests to those URLs get If-None-Match / If-Modified-Since. A 304 is already in the
 WARC (the capture middleware at 950 archives whatever comes back) and in `captures`; here it
 only ends the request, with no re-extraction, and the article's last_seen is bumped. 200s
-leave their validators for next time. Both are written back in a thread at spider close, with
-the change signals (REST `modified_gmt`, sitemap lastmod) of the articles seen this run.
+leave their validators for next time, spooled to a temporary file (crawler.spool: one record
+per page fetched would otherwise grow the heap with the crawl). Both are written back in a
+thread at spider close, with the change signals (REST `modified_gmt`, sitemap lastmod) of the
+articles seen this run.
 
 At 800 it runs after DownloaderStats (850) counted the response and before redirects (600).
 It owns the crawl's RecrawlState; the incremental spider middleware finds it through
@@ -23,6 +25,7 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from crawler.recrawl_policy import RecrawlState
+from crawler.spool import TupleSpool
 from pipelines.db.engine import with_engine
 from pipelines.db.known_articles import load_known, write_back
 
@@ -49,7 +52,7 @@ class ConditionalRequestMiddleware:
         self.source_id = source_id
         self.state = RecrawlState()
         # What this run learned, written back at close: (url, etag, last_modified), (url, when).
-        self.validators: list[tuple[str, str | None, str | None]] = []
+        self.validators: TupleSpool | None = TupleSpool()
         self.not_modified: list[tuple[str, datetime]] = []
 
     @classmethod
@@ -100,26 +103,35 @@ class ConditionalRequestMiddleware:
         if response.status == 200 and request.method == "GET":
             etag = _header(response, b"ETag")
             modified = _header(response, b"Last-Modified")
-            if etag or modified:
-                self.validators.append((response.url, etag, modified))
+            if (etag or modified) and self.validators is not None:
+                try:
+                    self.validators.append((response.url, etag, modified))
+                except OSError as exc:  # temporary folder full: the next run fetches in full
+                    logger.warning("recrawl: cannot keep validators (%s), none stored", exc)
+                    self.validators.close()
+                    self.validators = None
         return response
 
     async def spider_closed(self, spider: Spider) -> None:
         source_id = self.source_id or self.state.known.source_id
         # The spider's (HubSpider.learned: articles extracted), then this run's 304s.
         learned = {**getattr(spider, "learned", {}), **self.state.signals}
-        signals = [(url, *values) for url, values in learned.items()]
-        if source_id is None or not (self.validators or self.not_modified or signals):
-            return
-        validators, self.validators = self.validators, []
+        signals = ((url, *values) for url, values in learned.items())
+        validators, self.validators = self.validators, None
         not_modified, self.not_modified = self.not_modified, []
         self.state.signals = {}
         try:
+            if source_id is None or not (validators or not_modified or learned):
+                return
+            fetched = validators if validators is not None else ()
             await asyncio.to_thread(
-                with_engine, self.url, write_back, source_id, validators, not_modified, signals
+                with_engine, self.url, write_back, source_id, fetched, not_modified, signals
             )
         except Exception as exc:  # the archive is complete without them; next run refetches
             logger.warning("recrawl: cannot store validators and last_seen (%s)", exc)
+        finally:
+            if validators is not None:
+                validators.close()
 
 
 def _header(response: Response, name: bytes) -> str | None:

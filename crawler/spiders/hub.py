@@ -247,13 +247,14 @@ class HubSpider(RestListing, scrapy.Spider):
         if article is None or (self.max_articles and self.articles_seen >= self.max_articles):
             return None
         self.articles_seen += 1
-        article.url = clean_url(article.url, self.tracking_params)
+        asked = (response.meta.get("redirect_urls") or [response.url])[0]
+        url = clean_url(article.url, self.tracking_params)
+        article.url = asked if url == asked else url  # one string kept in extracted, not two
         if article.problems:  # truncated, huge, binary or broken pages: partial rows, said why
             logger.warning(
                 "partial extraction of %s: %s", response.url, "; ".join(article.problems)
             )
             self.crawler.stats.inc_value("newshub/extraction_problems")
-        asked = (response.meta.get("redirect_urls") or [response.url])[0]
         heard = {**response.meta, **self.hints.get(asked, {})}  # hints heard of meanwhile count
         self.extracted[asked] = article.url
         self._learn(article.url, heard)

@@ -7,8 +7,10 @@ item pipeline has stored the run's articles), so the reactor thread never waits 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import Any
 from urllib.parse import SplitResult, parse_qs, urlsplit, urlunsplit
 
 from sqlalchemy import Engine, bindparam, select, update
@@ -128,31 +130,38 @@ def write_back(
     (a None leaves the recorded value as it was).
 
     Only article rows are touched: validators of other pages match no row and cost nothing.
+    Rows go in slices of WRITE_BACK_SLICE, so a crawl of any size builds no list of all of them.
     """
     key = (ArticleRow.source_id == source_id) & (ArticleRow.url == bindparam("b_url"))
     seen = bindparam("b_seen", type_=ArticleRow.__table__.c.last_seen.type)
-    validator_rows = [{"b_url": u, "b_etag": e, "b_modified": m} for u, e, m in validators]
-    seen_rows = [{"b_url": url, "b_seen": seen} for url, seen in not_modified]
-    signal_list = list(signals)
-    signal_rows = {
-        column: [{"b_url": row[0], "b_value": row[index]} for row in signal_list if row[index]]
-        for index, column in ((1, "source_modified"), (2, "source_lastmod"))
+    set_validators = update(ArticleRow).where(key)
+    set_validators = set_validators.values(
+        etag=bindparam("b_etag"), last_modified=bindparam("b_modified")
+    )
+    set_signal = {
+        column: update(ArticleRow).where(key).values({column: bindparam("b_value")})
+        for column in ("source_modified", "source_lastmod")
     }
+    set_seen = update(ArticleRow).where(key, ArticleRow.last_seen < seen).values(last_seen=seen)
     with engine.begin() as connection:
-        if validator_rows:
+        for rows in _slices(validators):
             connection.execute(
-                update(ArticleRow)
-                .where(key)
-                .values(etag=bindparam("b_etag"), last_modified=bindparam("b_modified")),
-                validator_rows,
+                set_validators, [{"b_url": u, "b_etag": e, "b_modified": m} for u, e, m in rows]
             )
-        for column, rows in signal_rows.items():
-            if rows:
-                connection.execute(
-                    update(ArticleRow).where(key).values({column: bindparam("b_value")}), rows
-                )
-        if seen_rows:
-            connection.execute(
-                update(ArticleRow).where(key, ArticleRow.last_seen < seen).values(last_seen=seen),
-                seen_rows,
-            )
+        for rows in _slices(signals):
+            for index, column in ((1, "source_modified"), (2, "source_lastmod")):
+                values = [{"b_url": row[0], "b_value": row[index]} for row in rows if row[index]]
+                if values:
+                    connection.execute(set_signal[column], values)
+        for rows in _slices(not_modified):
+            connection.execute(set_seen, [{"b_url": url, "b_seen": when} for url, when in rows])
+
+
+# Rows per executemany of write_back.
+WRITE_BACK_SLICE = 1000
+
+
+def _slices(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
+    iterator = iter(rows)
+    while chunk := list(itertools.islice(iterator, WRITE_BACK_SLICE)):
+        yield chunk

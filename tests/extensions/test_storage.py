@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,26 +27,6 @@ NEWSHUB_WITH_RESERVE = (
     "import sys, crawler.settings as s; s.STORAGE_MIN_FREE = int(sys.argv.pop(1)); "
     "from crawler.cli import main; main(prog_name='newshub')"
 )
-
-
-@pytest.fixture(params=["8m"])
-def small_disk(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Path]:
-    """A small tmpfs (8 MB unless parametrized) to use as the data folder."""
-    mount_point = tmp_path / "small"
-    mount_point.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={request.param}", "tmpfs", str(mount_point)],
-        capture_output=True,
-        text=True,
-    )
-    if mounted.returncode != 0:
-        if os.environ.get("CI"):
-            pytest.fail(f"cannot mount a tmpfs in CI: {mounted.stderr.strip()}")
-        pytest.skip(f"cannot mount a tmpfs (needs root): {mounted.stderr.strip()}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
 def crawl(data: Path, database_url: str, home: str, reserve: int) -> subprocess.CompletedProcess:

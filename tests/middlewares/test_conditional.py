@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse, Response
 from sqlalchemy import Engine, insert, select, update
 
+from crawler import spool
 from crawler.config import Source
 from crawler.middlewares.conditional import ConditionalRequestMiddleware
 from crawler.middlewares.incremental import IncrementalMiddleware
@@ -207,6 +210,54 @@ def test_validators_go_out_and_a_304_comes_back_as_seen(engine: Engine) -> None:
         "Fri, 27 Nov 2026 10:00:00 GMT",
     )
     assert rows[OLD].etag == '"old-v1"'  # a 304 keeps the validators
+
+
+def test_validators_kept_on_disk_are_all_written_back(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(spool, "CHUNK", 1)  # every page's validators go to the file
+    seed(engine)
+    harness = Harness(str(engine.url.render_as_string(hide_password=False)))
+    middleware = harness.conditional
+    for url, etag in (
+        (OLD, '"old-v2"'),
+        ("http://hub.test/category/news/", '"l"'),
+        (RECENT, '"r"'),
+    ):
+        request = Request(url)
+        middleware.process_request(request)
+        middleware.process_response(request, page(url, ETag=etag))
+    asyncio.run(middleware.spider_closed(harness.spider))
+    with engine.connect() as connection:
+        rows = {r.url: r.etag for r in connection.execute(select(ArticleRow))}
+    assert rows == {OLD: '"old-v2"', RECENT: '"r"'}
+
+
+def test_a_full_temporary_folder_loses_validators_not_pages(
+    engine: Engine,
+    small_disk: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with (small_disk / "filler").open("wb", buffering=0) as filler, pytest.raises(OSError):
+        while True:
+            filler.write(b"\0" * 1024 * 1024)
+    monkeypatch.setattr(tempfile, "tempdir", str(small_disk))
+    monkeypatch.setattr(spool, "CHUNK", 1)
+    seed(engine)
+    harness = Harness(str(engine.url.render_as_string(hide_password=False)))
+    middleware = harness.conditional
+    served = page(RECENT, ETag='"r"')
+    assert middleware.process_response(Request(RECENT), served) is served
+    assert "cannot keep validators" in caplog.text
+    request = Request(OLD)
+    middleware.process_request(request)
+    with pytest.raises(IgnoreRequest):
+        middleware.process_response(request, page(OLD, 304))
+    asyncio.run(middleware.spider_closed(harness.spider))
+    with engine.connect() as connection:
+        rows = {r.url: r for r in connection.execute(select(ArticleRow))}
+    assert rows[RECENT].etag is None and rows[OLD].last_seen > NOW  # the 304 still counted
 
 
 def test_archived_links_are_held_back_and_pagination_stops(engine: Engine) -> None:
