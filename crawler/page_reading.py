@@ -16,6 +16,7 @@ import functools
 from collections.abc import Collection, Iterable, Mapping
 from urllib.parse import urljoin
 
+from lxml import etree
 from parsel import Selector
 
 from crawler import wp_rest
@@ -34,6 +35,8 @@ PAGE_READING_META = "newshub_page_reading"
 # Links whose cleaning is remembered, per worker: menus, widgets and related-post blocks repeat
 # the same hrefs on every page. Bounded, so memory stays flat on any hub.
 LINK_CACHE_SIZE = 4096
+# Every <a href> as plain strings: lxml directly, a third of parsel's time for the same list.
+_HREFS = etree.XPath("//a/@href", smart_strings=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,7 +122,7 @@ def read_page(
     selector = Selector(root=root, type="html")
     kind = page_kind(selector, url)
     base = base_url(root, url)
-    links = [_join(base, href) for href in selector.xpath("//a/@href").getall()]
+    links = [_join(base, href) for href in _HREFS(root)]
     reading = PageReading(kind, links=links if follow is None else follow.apply(links))
     if announcements:
         reading.feeds = [urljoin(base, href) for href in feed_links(selector)]

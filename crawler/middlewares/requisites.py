@@ -32,6 +32,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Response, TextResponse
 
 from crawler.discovery import page_kind
+from crawler.fingerprints import FingerprintSet
 from crawler.page_reading import PAGE_READING_META, PageReading
 from crawler.references import css_references, html_references, is_stylesheet
 from crawler.urls import on_domains
@@ -69,7 +70,7 @@ class RequisitesMiddleware:
         self.social_images = social_images
         self.priority = priority
         # URLs considered this run (each once) and how many of them were asked for.
-        self.seen: set[str] = set()
+        self.seen = FingerprintSet()
         self.asked = 0
         # Earlier runs' copies younger than `refresh` are not fetched again (0: always fetched).
         self.refresh = timedelta(days=refresh_days)

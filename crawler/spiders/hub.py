@@ -85,7 +85,8 @@ class HubSpider(RestListing, scrapy.Spider):
         self.requisites: RequisitesMiddleware | None = None
         self.extraction = ExtractionPool(0)
         self._link = functools.lru_cache(maxsize=LINK_CACHE_SIZE)(self._followable)
-        # URL -> what discovery said about it (POST_ID_META, SOURCE_MODIFIED, SOURCE_LASTMOD).
+        # URL -> what discovery said about it (POST_ID_META, SOURCE_MODIFIED, SOURCE_LASTMOD),
+        # until its article is extracted (what comes later goes straight to `learned`).
         self.hints: dict[str, dict[str, str]] = {}
         # Requested URL -> the extracted article's URL; that URL -> (source_modified,
         # source_lastmod) as last heard of, even from a listing that came after the fetch.
@@ -255,7 +256,8 @@ class HubSpider(RestListing, scrapy.Spider):
                 "partial extraction of %s: %s", response.url, "; ".join(article.problems)
             )
             self.crawler.stats.inc_value("newshub/extraction_problems")
-        heard = {**response.meta, **self.hints.get(asked, {})}  # hints heard of meanwhile count
+        # Hints heard of meanwhile count; the URL's are not needed after this (crawl memory).
+        heard = {**response.meta, **self.hints.pop(asked, {})}
         self.extracted[asked] = article.url
         self._learn(article.url, heard)
         found, how = scoped_post_id(reading.post_id, reading.site_path, heard.get(POST_ID_META))
@@ -294,9 +296,10 @@ class HubSpider(RestListing, scrapy.Spider):
                 return None
             url = followed
         if hints:
-            self.hints.setdefault(url, {}).update(hints)
-            if url in self.extracted:
-                self._learn(self.extracted[url], self.hints[url])
+            if url in self.extracted:  # read already: what the hints teach is learned
+                self._learn(self.extracted[url], hints)
+            else:
+                self.hints.setdefault(url, {}).update(hints)
         if self.repeats is not None and self.repeats.passed_before(url):
             return None
         if self.max_listing_pages and page_number(url) > self.max_listing_pages:
@@ -314,9 +317,11 @@ class HubSpider(RestListing, scrapy.Spider):
         return followable(url, self.tracking_params)
 
     def _learn(self, url: str, meta: Any) -> None:
+        """Remember the change signals meta carries for url; one it lacks stays as learned."""
         modified, lastmod = meta.get(SOURCE_MODIFIED), meta.get(SOURCE_LASTMOD)
         if modified or lastmod:
-            self.learned[url] = (modified, lastmod)
+            earlier_modified, earlier_lastmod = self.learned.get(url, (None, None))
+            self.learned[url] = (modified or earlier_modified, lastmod or earlier_lastmod)
 
     def _request(
         self, url: str, callback: Any, referrer: Response | str, priority: int = 0

@@ -23,11 +23,13 @@ revisit only ever points at a record that was on disk when its row was written.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import re
+import struct
 import uuid
 import zlib
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -89,23 +91,27 @@ def dedup_key(body: bytes, coding: str) -> str:
 class DigestIndex:
     """dedup_key -> the newest archived response with that payload; least recent drops first.
 
-    An entry is kept as a tuple (URL, date, record id as 16 UUID bytes, payload digest or None
-    when it is the key's own digest, size) and made a RevisitTarget again when looked up: about
-    230 bytes instead of 620 (an index holds a hub's every response: 10 MB at 10,000 articles
-    before). The dict's insertion order is the recency order.
+    Entries are kept packed, for an index holds a hub's every response: the key as the coding
+    and the digest's 20 bytes, the entry as (URL, bytes of the date, size, record id and the
+    payload digest when it is not the key's own), made a RevisitTarget again when looked up:
+    about 235 bytes an entry besides its URL (330 as a tuple of objects, 620 as a
+    RevisitTarget; tests/pipelines/warc/test_dedup.py measures it). An entry in another form
+    (a record id that is not a urn:uuid, a digest that is not SHA-1, a date not in UTC) is kept
+    as it came. The dict's insertion order is the recency order.
     """
 
     def __init__(self, max_entries: int = defaults.WARC_DEDUP_MAX_ENTRIES) -> None:
         self.max_entries = max_entries
-        self._entries: dict[str, _Entry] = {}
+        self._entries: dict[bytes | str, _Entry] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def add(self, key: str, original: RevisitTarget, size: int) -> None:
         """Remember an archived response of ``size`` payload bytes under ``key``."""
-        self._entries.pop(key, None)
-        self._entries[key] = _pack(key, original, size)
+        packed_key = _packed_key(key)
+        self._entries.pop(packed_key, None)
+        self._entries[packed_key] = _pack(key, original, size)
         self._trim()
 
     def merge_older(self, older: DigestIndex) -> None:
@@ -116,10 +122,11 @@ class DigestIndex:
         self._trim()
 
     def get(self, key: str) -> tuple[RevisitTarget, int] | None:
-        entry = self._entries.pop(key, None)
+        packed_key = _packed_key(key)
+        entry = self._entries.pop(packed_key, None)
         if entry is None:
             return None
-        self._entries[key] = entry  # the most recently used now
+        self._entries[packed_key] = entry  # the most recently used now
         return _unpack(key, entry)
 
     def _trim(self) -> None:
@@ -127,32 +134,52 @@ class DigestIndex:
             del self._entries[next(iter(self._entries))]
 
 
-# URL, date, record id (UUID bytes, or the id itself if it is not a urn:uuid), payload digest
-# (None: the key's own), payload size.
-_Entry = tuple[str, datetime, bytes | str, str | None, int]
+# (URL, date in microseconds since the epoch in UTC + size + UUID bytes of the record id +
+# the payload digest's 20 bytes unless it is the key's own), or any entry as it came:
+# (URL, date, record id, payload digest, size).
+_Entry = tuple[str, bytes] | tuple[str, datetime, str, str, int]
+_FIXED = struct.Struct(">qQ16s")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _URN = re.compile(r"<urn:uuid:([0-9a-f-]{36})>")
+
+
+def _sha1_bytes(digest: str) -> bytes | None:
+    """The 20 bytes of a ``sha1:BASE32`` digest; None for any other form."""
+    if len(digest) != 37 or not digest.startswith("sha1:"):
+        return None
+    try:
+        raw = base64.b32decode(digest[5:])
+    except binascii.Error:
+        return None
+    return raw if base64.b32encode(raw).decode("ascii") == digest[5:] else None
+
+
+def _packed_key(key: str) -> bytes | str:
+    coding, _, digest = key.partition(":")
+    raw = _sha1_bytes(digest)
+    return key if raw is None or not coding.isascii() else coding.encode("ascii") + b":" + raw
 
 
 def _pack(key: str, original: RevisitTarget, size: int) -> _Entry:
     urn = _URN.fullmatch(original.record_id)
-    record_id: bytes | str = uuid.UUID(urn[1]).bytes if urn else original.record_id
-    digest = original.payload_digest
-    return (
-        original.url,
-        original.date,
-        record_id,
-        None if key.endswith(":" + digest) else digest,
-        size,
-    )
+    own = key.endswith(":" + original.payload_digest)
+    digest = b"" if own else _sha1_bytes(original.payload_digest)
+    if urn is None or digest is None or original.date.tzinfo is not UTC or not 0 <= size < 2**64:
+        return (original.url, original.date, original.record_id, original.payload_digest, size)
+    micros = (original.date - _EPOCH) // timedelta(microseconds=1)
+    return original.url, _FIXED.pack(micros, size, uuid.UUID(urn[1]).bytes) + digest
 
 
 def _unpack(key: str, entry: _Entry) -> tuple[RevisitTarget, int]:
-    url, date, record_id, digest, size = entry
-    if isinstance(record_id, bytes):
-        record_id = f"<urn:uuid:{uuid.UUID(bytes=record_id)}>"
-    if digest is None:
-        digest = key.split(":", 1)[1]
-    return RevisitTarget(url, date, record_id, digest), size
+    if len(entry) == 5:
+        url, date, record_id, digest, size = entry
+        return RevisitTarget(url, date, record_id, digest), size
+    url, packed = entry
+    micros, size, record = _FIXED.unpack_from(packed)
+    raw = packed[_FIXED.size :]
+    digest = f"sha1:{base64.b32encode(raw).decode('ascii')}" if raw else key.split(":", 1)[1]
+    date = _EPOCH + timedelta(microseconds=micros)
+    return RevisitTarget(url, date, f"<urn:uuid:{uuid.UUID(bytes=record)}>", digest), size
 
 
 def eligible(exchange: HttpExchange, min_size: int) -> bool:

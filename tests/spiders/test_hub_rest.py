@@ -83,3 +83,13 @@ def test_api_disabled_or_forbidden_is_a_silent_fallback() -> None:
     for status in (401, 403, 404):
         assert list(hub.parse_rest(rest_response(1, 1, status))) == []
     hub.rest_failed(Failure(IgnoreRequest("Forbidden by robots.txt")))  # logged, not raised
+
+
+def test_hints_after_extraction_go_to_learned_with_what_was_learned_before() -> None:
+    hub = spider()
+    url = "http://hub.test/2024/06/18/port-reopens/"
+    hub.extracted[url] = url  # read already, with a sitemap's lastmod
+    hub.learned[url] = (None, "2024-06-18T09:12:44+00:00")
+    list(hub.parse_rest(rest_response(1, 1)))
+    assert url not in hub.hints  # nothing kept for a page that is read
+    assert hub.learned[url] == ("2024-06-19T10:00:00", "2024-06-18T09:12:44+00:00")

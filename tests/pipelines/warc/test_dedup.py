@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import subprocess
 import sys
+import tracemalloc
+import uuid
 import zlib
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -248,24 +251,51 @@ def test_gzip_level_does_not_hide_a_duplicate(level: int) -> None:
     assert dedup_key(gz(PAGE, level=level), "gzip") == dedup_key(gz(PAGE), "gzip")
 
 
+def sha1_digest(data: bytes) -> str:
+    return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode("ascii")
+
+
+A, B = sha1_digest(b"a"), sha1_digest(b"b")
+URN = "<urn:uuid:0f4e8a52-65d2-4a57-9b43-3a9c1d8e7f10>"
+WHEN = datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
+
+
 @pytest.mark.parametrize(
-    "key,record_id,payload_digest",
+    "key,record_id,payload_digest,date",
     [
-        ("identity:sha1:AAAA", "<urn:uuid:0f4e8a52-65d2-4a57-9b43-3a9c1d8e7f10>", "sha1:AAAA"),
-        ("gzip:sha1:AAAA", "<urn:uuid:0f4e8a52-65d2-4a57-9b43-3a9c1d8e7f10>", "sha1:BBBB"),
-        ("identity:sha1:AAAA", "<urn:uuid:0F4E8A52-65D2-4A57-9B43-3A9C1D8E7F10>", "sha1:AAAA"),
-        ("br:sha1:CCCC", "<urn:x-other:42>", "sha1:DDDD"),
+        (f"identity:{A}", URN, A, WHEN),  # packed, the digest the key's own
+        (f"gzip:{A}", URN, B, WHEN),  # packed with the payload digest
+        (f"gzip:{A}", URN, B, datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)),
+        (f"gzip:{A}", URN, B, WHEN.replace(tzinfo=None)),  # naive (as some databases give)
+        (f"gzip:{A}", URN, B, WHEN.astimezone(timezone(timedelta(hours=3, minutes=30)))),
+        ("identity:sha1:AAAA", URN, "sha1:AAAA", WHEN),  # not SHA-1 digests
+        ("gzip:sha1:AAAA", URN, "sha1:BBBB", WHEN),
+        (f"identity:{A}", URN.upper().replace("URN:UUID", "urn:uuid"), A, WHEN),
+        (f"br:{A}", "<urn:x-other:42>", B, WHEN),
     ],
 )
 def test_index_entries_come_back_as_they_went_in(
-    key: str, record_id: str, payload_digest: str
+    key: str, record_id: str, payload_digest: str, date: datetime
 ) -> None:
-    """Entries are kept packed (UUID bytes, the key's own digest left out): what comes back is
-    exactly the original, whatever form its record id and digest had."""
-    original = RevisitTarget(
-        "http://hub.test/a.jpg", datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC), record_id,
-        payload_digest,
-    )  # fmt: skip
+    """Entries are kept packed (UUID bytes, digests as bytes, the key's own digest left out):
+    what comes back is exactly the original, whatever form its record id, digest and date had."""
+    original = RevisitTarget("http://hub.test/a.jpg", date, record_id, payload_digest)
     index = DigestIndex()
     index.add(key, original, 1234)
-    assert index.get(key) == (original, 1234)
+    found = index.get(key)
+    assert found == (original, 1234)
+    assert found[0].date.tzinfo == date.tzinfo and found[0].record_id == record_id
+
+
+def test_an_index_entry_costs_under_250_bytes_besides_its_url() -> None:
+    urls = [f"http://hub.test/2026/01/{n:05}/a-story/" for n in range(2000)]
+    tracemalloc.start()
+    index = DigestIndex()
+    before = tracemalloc.get_traced_memory()[0]
+    for n, url in enumerate(urls):
+        digest = sha1_digest(url.encode())
+        original = RevisitTarget(url, WHEN + timedelta(seconds=n), f"<urn:uuid:{uuid.uuid4()}>", B)
+        index.add(f"gzip:{digest}", original, 10_000 + n)
+    used = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert used / len(urls) < 250  # the URLs themselves not counted: a crawl holds them anyway
