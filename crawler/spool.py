@@ -2,7 +2,9 @@
 validators of every page it fetched, written back at its end) do not grow its heap.
 
 Ours rather than a library's: all it needs is append, length and one pass of reading back in
-order; `shelve` and `diskcache` are key-value stores with an index a crawl would pay for.
+order; `shelve` and `diskcache` are key-value stores with an index a crawl would pay for. Not
+pipelines.db.spool either: that one keeps rows across crashes (fsync-ed JSON lines under the
+data folder) while the database is away; this one lives and dies with the crawl.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,3 +101,13 @@ def small_disk(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Path]
         yield mount_point
     finally:
         subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+@pytest.fixture
+def full_temp_dir(small_disk: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The temporary folder (`tempfile`'s) on a tmpfs filled to the last byte."""
+    with (small_disk / "filler").open("wb", buffering=0) as filler, pytest.raises(OSError):
+        while True:
+            filler.write(b"\0" * 1024 * 1024)
+    monkeypatch.setattr(tempfile, "tempdir", str(small_disk))
+    return small_disk

@@ -36,11 +36,7 @@ def test_the_file_is_unlinked_from_the_start(
     spool.close()
 
 
-def test_a_full_disk_reaches_append(small_disk: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with (small_disk / "filler").open("wb", buffering=0) as filler, pytest.raises(OSError):
-        while True:
-            filler.write(b"\0" * 1024 * 1024)
-    monkeypatch.setattr(tempfile, "tempdir", str(small_disk))
+def test_a_full_disk_reaches_append(full_temp_dir: Path) -> None:
     spool = TupleSpool(chunk=1)
     with pytest.raises(OSError):
         for i in range(10_000):

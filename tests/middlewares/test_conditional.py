@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import tempfile
 from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -170,6 +169,13 @@ class Harness:
         return self.crawler.stats.get_value(key)  # type: ignore[union-attr]
 
 
+def rows_after_close(harness: Harness, engine: Engine) -> dict[str, Any]:
+    """The archived articles by URL once the conditional middleware wrote back at close."""
+    asyncio.run(harness.conditional.spider_closed(harness.spider))
+    with engine.connect() as connection:
+        return {r.url: r for r in connection.execute(select(ArticleRow))}
+
+
 def page(url: str = "http://hub.test/", status: int = 200, **headers: str) -> HtmlResponse:
     return HtmlResponse(url, status=status, headers=headers, body=b"<html></html>")
 
@@ -201,9 +207,7 @@ def test_validators_go_out_and_a_304_comes_back_as_seen(engine: Engine) -> None:
     served = page(RECENT, ETag='"fresh-v2"', **{"Last-Modified": "Fri, 27 Nov 2026 10:00:00 GMT"})
     assert middleware.process_response(fresh, served) is served
 
-    asyncio.run(middleware.spider_closed(harness.spider))
-    with engine.connect() as connection:
-        rows = {r.url: r for r in connection.execute(select(ArticleRow))}
+    rows = rows_after_close(harness, engine)
     assert rows[OLD].last_seen > NOW and rows[RECENT].last_seen == NOW - timedelta(minutes=30)
     assert (rows[RECENT].etag, rows[RECENT].last_modified) == (
         '"fresh-v2"',
@@ -227,22 +231,16 @@ def test_validators_kept_on_disk_are_all_written_back(
         request = Request(url)
         middleware.process_request(request)
         middleware.process_response(request, page(url, ETag=etag))
-    asyncio.run(middleware.spider_closed(harness.spider))
-    with engine.connect() as connection:
-        rows = {r.url: r.etag for r in connection.execute(select(ArticleRow))}
-    assert rows == {OLD: '"old-v2"', RECENT: '"r"'}
+    etags = {url: row.etag for url, row in rows_after_close(harness, engine).items()}
+    assert etags == {OLD: '"old-v2"', RECENT: '"r"'}
 
 
 def test_a_full_temporary_folder_loses_validators_not_pages(
     engine: Engine,
-    small_disk: Path,
+    full_temp_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with (small_disk / "filler").open("wb", buffering=0) as filler, pytest.raises(OSError):
-        while True:
-            filler.write(b"\0" * 1024 * 1024)
-    monkeypatch.setattr(tempfile, "tempdir", str(small_disk))
     monkeypatch.setattr(spool, "CHUNK", 1)
     seed(engine)
     harness = Harness(str(engine.url.render_as_string(hide_password=False)))
@@ -254,9 +252,7 @@ def test_a_full_temporary_folder_loses_validators_not_pages(
     middleware.process_request(request)
     with pytest.raises(IgnoreRequest):
         middleware.process_response(request, page(OLD, 304))
-    asyncio.run(middleware.spider_closed(harness.spider))
-    with engine.connect() as connection:
-        rows = {r.url: r for r in connection.execute(select(ArticleRow))}
+    rows = rows_after_close(harness, engine)
     assert rows[RECENT].etag is None and rows[OLD].last_seen > NOW  # the 304 still counted
 
 
@@ -343,9 +339,7 @@ def test_change_signals_are_written_back(engine: Engine) -> None:
     middleware.process_request(request)
     with pytest.raises(IgnoreRequest):
         middleware.process_response(request, page(OLD, 304))
-    asyncio.run(middleware.spider_closed(harness.spider))
-    with engine.connect() as connection:
-        rows = {r.url: r for r in connection.execute(select(ArticleRow))}
+    rows = rows_after_close(harness, engine)
     assert (rows[RECENT].source_modified, rows[RECENT].source_lastmod) == (
         "2026-11-27T10:00:00",
         None,
