@@ -89,6 +89,11 @@ class Cluster:
     def jobs(self) -> list[Any]:
         return self.query(text("SELECT id, status, args FROM procrastinate_jobs ORDER BY id"))
 
+    def workers_up(self) -> int:
+        """Procrastinate workers that have registered (each heartbeats in its table)."""
+        rows = self.query(text("SELECT count(*) FROM procrastinate_workers"))
+        return int(rows[0][0]) if rows else 0
+
     def close(self) -> None:
         for process in self.processes:
             if process.poll() is None:
@@ -128,6 +133,9 @@ def test_two_workers_crawl_six_hubs_due_at_once_each_once(cluster: Cluster) -> N
             delay="0.1",
         )
         workers = [cluster.worker("--concurrency", "2") for _ in range(2)]
+        # Both listening before anything is due: else the first up may take every job (a CI run
+        # under load saw one worker run all six).
+        wait_for(lambda: cluster.workers_up() == 2, 60, "both workers registered")
         scheduler = cluster.start("schedule", "run")
         # The first round: six jobs, one per hub; then the scheduler stops, so none repeats.
         wait_for(lambda: len(cluster.jobs()) >= 6, 60, "six dispatched crawls")
