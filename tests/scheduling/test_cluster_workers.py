@@ -132,9 +132,11 @@ def test_two_workers_crawl_six_hubs_due_at_once_each_once(cluster: Cluster) -> N
             schedule='"every 6s"',
             delay="0.1",
         )
-        workers = [cluster.worker("--concurrency", "2") for _ in range(2)]
-        # Both listening before anything is due: else the first up may take every job (a CI run
-        # under load saw one worker run all six).
+        # Two crawl processes of two sources each: a worker takes at most four of the six jobs
+        # at once (with the default eight a process, the first to fetch could take all six, as
+        # a CI run under load saw), and both are listening before anything is due.
+        per_process = ("--crawls-per-process", "2")
+        workers = [cluster.worker("--concurrency", "2", *per_process) for _ in range(2)]
         wait_for(lambda: cluster.workers_up() == 2, 60, "both workers registered")
         scheduler = cluster.start("schedule", "run")
         # The first round: six jobs, one per hub; then the scheduler stops, so none repeats.
