@@ -252,7 +252,7 @@ def main() -> int:
                 pages, articles = (int(n) for n in output.split()[-2:])
                 results["bare scrapy"] = (seconds, cpu, rss, pages, articles)
             if args.only != "bare":
-                newshub = [sys.executable, "-m", "crawler.cli", "crawl", "--url", base + "/"]
+                newshub = [sys.executable, "-m", "crawler", "crawl", "--url", base + "/"]
                 newshub += ["--name", "bench", "--concurrency", str(args.concurrency)]
                 seconds, cpu, rss, output = measure([*newshub, "--delay", "0"], env)
                 pages = int(_field(output, "pages"))

@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import parse_qs, urljoin, urlsplit
 
+from lxml import etree
 from parsel import Selector
 
 # request.meta key the REST API discovery puts a post's id under.
@@ -24,6 +25,15 @@ _LINK_HEADER = re.compile(r"<([^>]*)>\s*((?:;[^,;]*)*)")
 _SHORTLINK_REL = re.compile(r"""\brel\s*=\s*["']?[^"',;]*\bshortlink\b""", re.IGNORECASE)
 _JSONLD_ID = re.compile(r'"@id"\s*:\s*"([^"]*[?&](?:amp;)?p=\d+[^"]*)"')
 _REL_ALTERNATE = "contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')"
+# Compiled once and run on the selector's lxml tree (parsel compiles on every call).
+_SHORTLINKS = etree.XPath(
+    "//link[contains(concat(' ', normalize-space(@rel), ' '), ' shortlink ')]/@href",
+    smart_strings=False,
+)
+_BODY_CLASS = etree.XPath("//body/@class", smart_strings=False)
+_JSONLD = etree.XPath('//script[@type="application/ld+json"]/text()', smart_strings=False)
+_API_ROOTS = etree.XPath('//link[@rel="https://api.w.org/"]/@href', smart_strings=False)
+_EDITION_LINKS = etree.XPath(f"//link[@hreflang and @href and {_REL_ALTERNATE}]")
 
 
 def query_post_id(url: str) -> str | None:
@@ -68,18 +78,17 @@ def page_post_id(
     selector: Selector, headers: Mapping[str, str] | None = None
 ) -> tuple[str | None, str | None]:
     """The post id the page itself prints, unscoped, and where it was read; or (None, None)."""
-    for href in selector.xpath(
-        "//link[contains(concat(' ', normalize-space(@rel), ' '), ' shortlink ')]/@href"
-    ).getall():
+    root = selector.root
+    for href in _SHORTLINKS(root):
         if found := query_post_id(href):
             return found, "shortlink"
     for href, rel in _links(headers):
         if _SHORTLINK_REL.search(rel) and (found := query_post_id(href)):
             return found, "shortlink"
-    classes = selector.xpath("//body/@class").get() or ""
+    classes = next(iter(_BODY_CLASS(root)), "")
     if body_class := _POSTID_CLASS.search(classes):
         return body_class[1], "body class"
-    for script in selector.xpath('//script[@type="application/ld+json"]/text()').getall():
+    for script in _JSONLD(root):
         for value in _JSONLD_ID.findall(script):
             if found := query_post_id(value):
                 return found, "json-ld"
@@ -89,7 +98,7 @@ def page_post_id(
 def site_path(selector: Selector, headers: Mapping[str, str] | None) -> str:
     """The WordPress site's path below the host ('' for a site at the root), from the
     `<link rel="https://api.w.org/">` WordPress prints (or its `Link` header)."""
-    roots = selector.xpath('//link[@rel="https://api.w.org/"]/@href').getall()
+    roots = _API_ROOTS(selector.root)
     roots += [href for href, rel in _links(headers) if "https://api.w.org/" in rel]
     for root in roots:
         path = urlsplit(root).path.strip("/")
@@ -105,9 +114,9 @@ def _links(headers: Mapping[str, str] | None) -> list[tuple[str, str]]:
 def editions(selector: Selector, page_url: str) -> dict[str, str]:
     """The page's language editions by hreflang code (lower case), absolute URLs."""
     found: dict[str, str] = {}
-    for link in selector.xpath(f"//link[@hreflang and @href and {_REL_ALTERNATE}]"):
-        lang = (link.attrib.get("hreflang") or "").strip().lower()
-        href = (link.attrib.get("href") or "").strip()
+    for link in _EDITION_LINKS(selector.root):
+        lang = (link.get("hreflang") or "").strip().lower()
+        href = (link.get("href") or "").strip()
         if not lang or lang == "x-default" or not href:
             continue
         url = urljoin(page_url, href.replace("&amp;", "&"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from lxml import etree
 from parsel import Selector
 
 from crawler.extraction import wordpress
@@ -31,14 +32,21 @@ ARTICLE_TYPES = frozenset(
 LISTING_BODY_CLASSES = frozenset({"home", "blog", "archive", "category", "tag", "author", "search"})
 ARTICLE_BODY_CLASSES = frozenset({"single-post", "single-format-standard", "postid"})
 FEED_TYPES = ("application/rss+xml", "application/atom+xml")
+# Compiled once and run on the selector's lxml tree (parsel compiles on every call).
+_ALTERNATES = etree.XPath('//link[@rel="alternate"]')
+_BODY_CLASS = etree.XPath("//body/@class", smart_strings=False)
+_JSONLD = etree.XPath('//script[@type="application/ld+json"]/text()', smart_strings=False)
+_OG_TYPE = etree.XPath('//meta[@property="og:type"]/@content', smart_strings=False)
+_HEADLINES = etree.XPath("count(//h1)")
+_LONG_PARAGRAPHS = etree.XPath("count(//p[string-length(normalize-space()) > 80])")
 
 
 def feed_links(selector: Selector) -> list[str]:
     """Feeds a page announces with `<link rel="alternate">` (comment feeds left out)."""
     links = []
-    for node in selector.css('link[rel="alternate"]'):
-        if (node.attrib.get("type") or "").lower() in FEED_TYPES:
-            href = node.attrib.get("href", "")
+    for node in _ALTERNATES(selector.root):
+        if (node.get("type") or "").lower() in FEED_TYPES:
+            href = node.get("href", "")
             if href and "comments" not in href:
                 links.append(href)
     return links
@@ -46,14 +54,15 @@ def feed_links(selector: Selector) -> list[str]:
 
 def page_kind(selector: Selector, url: str) -> str:
     """'article' or 'listing', from structured data, WordPress body classes, then shape."""
-    body_classes = set((selector.xpath("//body/@class").get() or "").split())
+    root = selector.root
+    body_classes = set(next(iter(_BODY_CLASS(root)), "").split())
     if wordpress.not_an_article(body_classes):  # pages and attachments, even if og:type says
         return "listing"
-    for blob in selector.xpath('//script[@type="application/ld+json"]/text()').getall():
+    for blob in _JSONLD(root):
         types = _jsonld_types(blob)
         if types & ARTICLE_TYPES:
             return "article"
-    og_type = (selector.xpath('//meta[@property="og:type"]/@content').get() or "").lower()
+    og_type = next(iter(_OG_TYPE(root)), "").lower()
     if og_type == "article":
         return "article"
     if body_classes & LISTING_BODY_CLASSES:
@@ -62,13 +71,9 @@ def page_kind(selector: Selector, url: str) -> str:
         return "article"
     if looks_like_listing(url):
         return "listing"
-    headlines = len(selector.xpath("//h1"))
-    paragraphs = selector.xpath("//p[string-length(normalize-space()) > 80]")
-    if (
-        headlines == 1
-        and len(paragraphs) >= 3
-        and (looks_like_article(url) or len(paragraphs) >= 6)
-    ):
+    headlines = _HEADLINES(root)
+    paragraphs = _LONG_PARAGRAPHS(root)
+    if headlines == 1 and paragraphs >= 3 and (looks_like_article(url) or paragraphs >= 6):
         return "article"
     return "listing"
 

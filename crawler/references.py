@@ -12,6 +12,8 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from lxml import etree
+
 if TYPE_CHECKING:
     from parsel import Selector
     from scrapy.http import Response
@@ -31,6 +33,13 @@ _SRCSET_XPATH = "//img/@srcset | //img/@data-srcset | //img/@data-lazy-srcset | 
 _SOCIAL_XPATH = (
     "//meta[@property='og:image' or @property='og:image:url' or @name='twitter:image']/@content"
 )
+# Compiled once and run on the selector's lxml tree: parsel compiles an expression on every
+# call and wraps every match, which took half the time of reading a page's requisites.
+_LINKS = etree.XPath("//link[@href]")
+_URLS = etree.XPath(_URL_XPATH, smart_strings=False)
+_SRCSETS = etree.XPath(_SRCSET_XPATH, smart_strings=False)
+_STYLES = etree.XPath("//style/text() | //@style", smart_strings=False)
+_SOCIAL_IMAGES = etree.XPath(_SOCIAL_XPATH, smart_strings=False)
 
 
 def srcset_urls(value: str) -> list[str]:
@@ -65,19 +74,20 @@ def css_references(text: str) -> list[str]:
 
 def html_references(selector: Selector, social_images: bool = False) -> list[str]:
     """Every requisite URL an HTML page references, relative as written, in document order."""
+    root = selector.root
     found: list[str] = []
-    for link in selector.xpath("//link[@href]"):
-        rels = set((link.attrib.get("rel") or "").lower().split())
-        preload = "preload" in rels and (link.attrib.get("as") or "").lower() in _PRELOAD_AS
+    for link in _LINKS(root):
+        rels = set((link.get("rel") or "").lower().split())
+        preload = "preload" in rels and (link.get("as") or "").lower() in _PRELOAD_AS
         if rels & _LINK_RELS or preload:
-            found.append(link.attrib["href"])
-    found += selector.xpath(_URL_XPATH).getall()
-    for value in selector.xpath(_SRCSET_XPATH).getall():
+            found.append(link.get("href"))
+    found += _URLS(root)
+    for value in _SRCSETS(root):
         found += srcset_urls(value)
-    for css in selector.xpath("//style/text() | //@style").getall():
+    for css in _STYLES(root):
         found += css_references(css)
     if social_images:
-        found += selector.xpath(_SOCIAL_XPATH).getall()
+        found += _SOCIAL_IMAGES(root)
     return [url.strip() for url in found if url and url.strip()]
 
 

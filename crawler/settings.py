@@ -73,6 +73,9 @@ EXTENSIONS_BASE = {
     for path, order in _scrapy_defaults.EXTENSIONS_BASE.items()
     if path.rpartition(".")[2] not in ("TelnetConsole", "RemoteControl")
 }
+# Scrapy's in-memory stats, without the deprecation shim that made each stat cost a raised
+# AttributeError (crawler.stats).
+STATS_CLASS = "crawler.stats.CrawlStats"
 # Scrapy log level; `newshub crawl` writes the log to <data>/logs/SOURCE-RUN.log unless -v.
 LOG_LEVEL = "INFO"
 

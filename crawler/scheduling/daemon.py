@@ -124,7 +124,7 @@ class Daemon:
         if self.base_command is not None:
             return [*self.base_command, *sources]
         return [
-            sys.executable, "-m", "crawler.cli", "--config", str(self.config_file),
+            sys.executable, "-m", "crawler", "--config", str(self.config_file),
             "crawl", *sources, "--trigger", "daemon",
         ]  # fmt: skip
 

@@ -85,7 +85,7 @@ class CrawlWorker:
     def command(self, jobs: dict[str, tuple[str, int, float | None]]) -> list[str]:
         """`newshub crawl` for a batch of jobs: source -> (trigger, job id, timeout)."""
         base = [
-            sys.executable, "-m", "crawler.cli", "--config", str(self.options.config_file),
+            sys.executable, "-m", "crawler", "--config", str(self.options.config_file),
             "crawl", *jobs, "--worker", self.options.name,
         ]  # fmt: skip
         if len(jobs) == 1:

@@ -15,7 +15,6 @@ drop the rest when they are scheduled.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 from collections.abc import AsyncIterator, Iterable
@@ -129,7 +128,7 @@ class HubSpider(RestListing, scrapy.Spider):
         return LinkPolicy(tuple(self.tracking_params), listings=self.discover_listings)
 
     async def close_extraction(self, spider: scrapy.Spider) -> None:
-        await asyncio.to_thread(self.extraction.close)
+        await self.extraction.close()
 
     async def start(self) -> AsyncIterator[Any]:
         home = self.source.home

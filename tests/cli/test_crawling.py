@@ -20,7 +20,7 @@ def test_demo_with_a_rest_api_and_sitemap_only_archives(tmp_path: Path) -> None:
     env["NEWSHUB_DATA_DIR"] = str(tmp_path)
     args = ["demo", "--articles", "30", "--port", "0", "--rest-api", "plain", "--sitemap-only"]
     result = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", *args],
+        [sys.executable, "-m", "crawler", *args],  # the program, as `newshub` runs it
         env=env, capture_output=True, text=True, timeout=240,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
