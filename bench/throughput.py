@@ -168,10 +168,7 @@ def _role(pid: int, root: int) -> str:
     """What a process of the crawl's tree is, for the per-process peaks."""
     if pid == root:
         return "crawl process"
-    cmdline = _cmdline(pid)
-    if b"resource_tracker" in cmdline:
-        return "resource tracker"
-    return "extraction worker" if b"multiprocessing.spawn" in cmdline else "other"
+    return "extraction worker" if b"crawler.extraction.worker" in _cmdline(pid) else "other"
 
 
 # Peak RSS in MiB of each kind of process of the last measured crawl (printed with --detail).
@@ -191,8 +188,8 @@ def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, int,
 
         def sample() -> None:
             while not done.wait(0.1):
-                # A child between fork and exec (multiprocessing's spawn) still maps all of
-                # the crawl process's pages: counting them would count that memory twice.
+                # A child between fork and exec (an extraction worker starting) still maps all
+                # of the crawl process's pages: counting them would count that memory twice.
                 sizes = {p: _rss_kib(p) for p in _tree(child.pid) if not _forked(p, child.pid)}
                 peak[0] = max(peak[0], sum(sizes.values()))
                 for p, size in sizes.items():

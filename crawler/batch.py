@@ -218,7 +218,8 @@ def _run_together(
 
         # The reactor stops once every run is recorded, not when the last crawler ends.
         DeferredList(concluded, consumeErrors=True).addBoth(lambda _: _stop(reactor))
-        with frozen_heap():  # collections walk the crawls' objects only (crawler.heap)
+        # Collections walk the crawls' objects only, and less often (crawler.heap).
+        with frozen_heap(base.getint("HEAP_GC_THRESHOLD")):
             process.start(stop_after_crawl=False)
     finally:
         for handler in handlers:

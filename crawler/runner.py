@@ -239,7 +239,8 @@ def _run_scrapy(settings: Settings, source: Source, stats: dict[str, Any]) -> Hu
     crawler = process.create_crawler(HubSpider)
     failures: list[str] = []
     process.crawl(crawler, source=source).addErrback(note_failure, failures)
-    with frozen_heap():  # collections walk the crawl's objects only (crawler.heap)
+    # Collections walk the crawl's objects only, and less often (crawler.heap).
+    with frozen_heap(settings.getint("HEAP_GC_THRESHOLD")):
         process.start()
     return collect_stats(crawler, failures, stats)
 
