@@ -8,7 +8,8 @@ the crawl's garbage (much of Twisted's per-request state is reference cycles) is
 about as often as it accumulates, and each collection walks a fraction of the objects. The
 youngest generation is collected every `young_threshold` allocations instead of CPython's
 700: a crawl allocates fast, and at 700 the collector ran a thousand times for 1,000
-articles and took 1.6 CPU s of the crawl process's 17 (10,000: 0.7 s; bench/throughput.py).
+articles and took 1.6 CPU s of the crawl process's 17 (every 10,000: 0.7 s, for 5 MiB more at
+the peak of a 10,000-article crawl; bench/throughput.py).
 At the end `gc.unfreeze` puts them back and the threshold is restored, so nothing frozen
 outlives the crawl uncollected (tests and batches run many crawls in one process).
 

@@ -178,6 +178,8 @@ class ExtractionPool:
         worker.calls, _ = await loop.connect_write_pipe(
             asyncio.Protocol, os.fdopen(calls_write, "wb", buffering=0)
         )
+        if not worker.alive:  # it died at once: its reply pipe ended before this one was set
+            worker.calls.close()
         return worker
 
     async def close(self) -> None:
