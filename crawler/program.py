@@ -5,8 +5,9 @@ by one: 0.9 CPU seconds after a crawl (bench/throughput.py; a quarter of a small
 cost), for memory the kernel takes back at once anyway. `main` registers, before the CLI is
 imported, an exit handler that therefore runs last: when non-daemon threads have been joined
 and every other atexit handler has run (logging's shutdown too), it flushes the standard
-streams and ends the process with the status the CLI exits with. An exception nobody caught,
-KeyboardInterrupt among them, gets the interpreter's usual exit instead.
+streams and ends the process with the status the CLI exits with. An exception nobody caught
+(click turns Ctrl-C into its own exit 1) is printed by the interpreter as usual and the process
+exits 1, as Python's own exit would.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def exit_status(code: object) -> int:
 
 
 def main() -> None:
-    status = 0
+    status = 1  # until the CLI says otherwise: an uncaught exception's status
 
     def leave() -> None:
         for stream in (sys.stdout, sys.stderr):
@@ -36,14 +37,12 @@ def main() -> None:
                 stream.flush()
         os._exit(status)
 
-    atexit.register(leave)
-    try:
-        from crawler.cli import main as cli
+    atexit.register(leave)  # before the CLI's imports, so it runs after their handlers
+    from crawler.cli import main as cli
 
+    try:
         cli(prog_name="newshub")
     except SystemExit as done:
         status = exit_status(done.code)
         raise
-    except BaseException:
-        atexit.unregister(leave)
-        raise
+    status = 0  # click's standalone mode always exits by SystemExit; a return is success

@@ -66,3 +66,15 @@ def test_a_failing_crawl_exits_1_with_its_log_written(tmp_path: Path) -> None:
     assert done.stderr.startswith("Error: cannot reach http://127.0.0.1:9/")
     log = (tmp_path / "logs" / "gone-1.log").read_text()
     assert "cannot reach" in log or "Connection" in log
+
+
+def test_an_uncaught_exception_is_printed_and_exits_1() -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['crawler.cli'] = None  # importing the CLI fails\n"
+        "from crawler.program import main\n"
+        "main()\n"
+    )
+    done = _program("--version", code=code)
+    assert done.returncode == 1
+    assert "ModuleNotFoundError" in done.stderr

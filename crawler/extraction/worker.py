@@ -31,9 +31,12 @@ def frame(number: int, payload: bytes) -> bytes:
 
 def _answer(payload: bytes) -> bytes:
     """The pickled reply to one pickled call; an exception the call raised is the reply."""
+    # A call this worker cannot load (a broken install) ends it with its traceback on stderr;
+    # the pool then raises WorkerLost in the crawl process.
+    call = pickle.loads(payload)
     try:
-        reply = (True, pickle.loads(payload)())
-    except Exception as exc:  # the caller re-raises it in the crawl process
+        reply = (True, call())
+    except Exception as exc:  # not hidden: ExtractionPool.run re-raises it in the crawl process
         reply = (False, exc)
     try:
         return pickle.dumps(reply, pickle.HIGHEST_PROTOCOL)
