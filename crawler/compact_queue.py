@@ -53,6 +53,8 @@ class CompactFifoMemoryQueue:
         self._queue: deque[Packed | Request] = deque()
         # One bytes object per header name and meta key for the whole queue.
         self._names: dict[Any, Any] = {}
+        # Header name or meta key -> the string value the request pushed last had under it.
+        self._last: dict[Any, str | bytes] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, key: str, *args: Any, **kwargs: Any) -> Self:
@@ -96,10 +98,10 @@ class CompactFifoMemoryQueue:
         for name, values in request.headers.items():
             if len(values) != 1:
                 return request
-            headers += (self._names.setdefault(name, name), values[0])
+            headers += (self._names.setdefault(name, name), self._shared(name, values[0]))
         meta: list[Any] = []
         for key, value in request.meta.items():
-            meta += (self._names.setdefault(key, key), value)
+            meta += (self._names.setdefault(key, key), self._shared(key, value))
         return (
             request.url,
             callback,
@@ -109,6 +111,17 @@ class CompactFifoMemoryQueue:
             tuple(meta),
             tuple(headers),
         )
+
+    def _shared(self, key: Any, value: Any) -> Any:
+        """value, or the equal string the request pushed before had under key: the requests
+        one page yields wait with one Referer and one `hops` between them, not one each."""
+        if type(value) is not str and type(value) is not bytes:
+            return value
+        last = self._last.get(key)
+        if type(last) is type(value) and last == value:
+            return last
+        self._last[key] = value
+        return value
 
     def _unpack(self, entry: Packed | Request) -> Request:
         if isinstance(entry, Request):

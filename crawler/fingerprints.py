@@ -1,4 +1,5 @@
-"""A set of 64-bit URL fingerprints at 8 bytes each, for what a crawl remembers per URL.
+"""A set of 64-bit fingerprints of URLs (or of requests) at 8 bytes each, for what a crawl
+remembers per URL.
 
 Ours: Python's set of ints costs about 100 bytes a member (the int and a table kept at most
 half full), and a crawl of a large hub remembers every URL it sent on. Like Heritrix's
@@ -33,10 +34,40 @@ class FingerprintSet:
         at = bisect.bisect_left(self._sorted, fingerprint)
         return at < len(self._sorted) and self._sorted[at] == fingerprint
 
-    def add(self, url: str) -> None:
+    def add(self, url: str | bytes) -> None:
         if url in self:
             return
         self._recent.add(hash(url))
         if len(self._recent) >= RECENT:
             merged = array("q", sorted([*self._sorted, *self._recent]))
             self._sorted, self._recent = merged, set()
+
+
+class UrlMap:
+    """`m[url] = target`, `url in m`, `m[url]`: URLs mapped to URLs that are mostly themselves
+    (a requested URL to its article's canonical URL). A URL mapped to itself is a member of a
+    FingerprintSet (8 bytes); only the others are kept as a dict."""
+
+    def __init__(self) -> None:
+        self._same = FingerprintSet()
+        self._other: dict[str, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._same) + len(self._other)
+
+    def __setitem__(self, url: str, target: str) -> None:
+        if target == url:
+            self._other.pop(url, None)
+            self._same.add(url)
+        else:
+            self._other[url] = target
+
+    def __contains__(self, url: object) -> bool:
+        return url in self._other or url in self._same
+
+    def __getitem__(self, url: str) -> str:
+        if url in self._other:
+            return self._other[url]
+        if url in self._same:
+            return url
+        raise KeyError(url)

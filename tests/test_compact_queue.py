@@ -149,3 +149,20 @@ def test_waiting_requests_cost_a_fraction_of_requests() -> None:
 
     requests, compact = traced(as_requests), traced(as_queue)
     assert compact < requests / 2, (compact, requests)
+
+
+def test_requests_from_one_page_wait_with_one_referer_and_hops() -> None:
+    queue, spider = make_queue()
+    for n in range(3):
+        queue.push(plain(spider, n))
+    queue.push(Request("http://hub.test/x", headers={"Referer": "http://hub.test/other/"}))
+    first, second, third, other = queue._queue
+    assert isinstance(first, tuple) and isinstance(second, tuple) and isinstance(third, tuple)
+    assert first[6][1] is second[6][1] is third[6][1]  # the Referer's bytes, once
+    assert first[5][1] is second[5][1] == "LL"  # hops
+    assert first[5][5] is not second[5][5]  # each its own lastmod
+    assert isinstance(other, tuple) and other[6][1] == b"http://hub.test/other/"
+    rebuilt = [queue.pop() for _ in range(4)]
+    assert [r.headers[b"Referer"] for r in rebuilt if r is not None] == [
+        b"http://hub.test/category/news/"
+    ] * 3 + [b"http://hub.test/other/"]

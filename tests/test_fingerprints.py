@@ -7,7 +7,7 @@ import tracemalloc
 import pytest
 
 from crawler import fingerprints
-from crawler.fingerprints import FingerprintSet
+from crawler.fingerprints import FingerprintSet, UrlMap
 
 
 def test_members_are_found_before_and_after_merges(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -33,3 +33,20 @@ def test_a_member_costs_about_8_bytes() -> None:
     used = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     assert used / len(urls) < 20  # a set of the fingerprints as ints: about 100
+
+
+def test_url_map_keeps_only_urls_that_map_elsewhere_as_strings() -> None:
+    read = UrlMap()
+    read["http://hub.test/a/"] = "http://hub.test/a/"
+    read["http://hub.test/b/?utm_source=x"] = "http://hub.test/b/"
+    assert len(read) == 2 and read._other == {
+        "http://hub.test/b/?utm_source=x": "http://hub.test/b/"
+    }
+    assert read["http://hub.test/a/"] == "http://hub.test/a/"
+    assert read["http://hub.test/b/?utm_source=x"] == "http://hub.test/b/"
+    assert "http://hub.test/c/" not in read
+    with pytest.raises(KeyError):
+        read["http://hub.test/c/"]
+    read["http://hub.test/b/?utm_source=x"] = "http://hub.test/b/?utm_source=x"  # now itself
+    assert read["http://hub.test/b/?utm_source=x"] == "http://hub.test/b/?utm_source=x"
+    assert not read._other

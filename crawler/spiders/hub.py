@@ -31,6 +31,7 @@ from crawler.config import Source, adhoc_source
 from crawler.discovery import parse_feed, parse_sitemap, robots_sitemaps
 from crawler.extraction import SiteRules
 from crawler.extraction.pool import ExtractionPool, default_processes
+from crawler.fingerprints import UrlMap
 from crawler.identity import POST_ID_META, scoped_post_id
 from crawler.items import ArticleItem
 from crawler.middlewares.repeats import RepeatedLinksMiddleware
@@ -84,13 +85,15 @@ class HubSpider(RestListing, scrapy.Spider):
         self.requisites: RequisitesMiddleware | None = None
         self.extraction = ExtractionPool(0)
         self._link = functools.lru_cache(maxsize=LINK_CACHE_SIZE)(self._followable)
-        # URL -> what discovery said about it (POST_ID_META, SOURCE_MODIFIED, SOURCE_LASTMOD),
-        # until its article is extracted (what comes later goes straight to `learned`).
+        # URL -> what discovery said about it (POST_ID_META, SOURCE_MODIFIED, SOURCE_LASTMOD)
+        # after its request was sent without it, until its article is extracted (what comes
+        # later goes straight to `learned`).
         self.hints: dict[str, dict[str, str]] = {}
-        # Requested URL -> the extracted article's URL; that URL -> (source_modified,
-        # source_lastmod) as last heard of, even from a listing that came after the fetch.
+        # Requested URL -> the extracted article's URL (8 bytes when they are the same URL);
+        # that URL -> (source_modified, source_lastmod) as last heard of, even from a listing
+        # that came after the fetch.
         # The conditional middleware writes `learned` back at close (crawler.recrawl_policy).
-        self.extracted: dict[str, str] = {}
+        self.extracted = UrlMap()
         self.learned: dict[str, tuple[str | None, str | None]] = {}
 
     @classmethod
@@ -181,9 +184,11 @@ class HubSpider(RestListing, scrapy.Spider):
         for entry in parse_sitemap(response.body):
             if entry.is_sitemap:
                 yield self._request(entry.url, self.parse_sitemap, response, DISCOVERY_PRIORITY)
-            else:
+            # A sitemap names each URL once: cleaned without the link cache, which it would
+            # only fill (crawl memory).
+            elif (url := followable(entry.url, self.tracking_params)) is not None:
                 hints = {SOURCE_LASTMOD: entry.lastmod_raw} if entry.lastmod_raw else {}
-                yield self._follow(entry.url, response, lastmod=entry.lastmod, hints=hints)
+                yield self._follow(url, response, lastmod=entry.lastmod, hints=hints, cleaned=True)
 
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request | None]:
         for entry in parse_feed(response.body):
@@ -249,7 +254,7 @@ class HubSpider(RestListing, scrapy.Spider):
         self.articles_seen += 1
         asked = (response.meta.get("redirect_urls") or [response.url])[0]
         url = clean_url(article.url, self.tracking_params)
-        article.url = asked if url == asked else url  # one string kept in extracted, not two
+        article.url = asked if url == asked else url  # one string kept in learned, not two
         if article.problems:  # truncated, huge, binary or broken pages: partial rows, said why
             logger.warning(
                 "partial extraction of %s: %s", response.url, "; ".join(article.problems)
@@ -294,12 +299,15 @@ class HubSpider(RestListing, scrapy.Spider):
             if followed is None:
                 return None
             url = followed
+        repeated = self.repeats is not None and self.repeats.passed_before(url)
         if hints:
             if url in self.extracted:  # read already: what the hints teach is learned
                 self._learn(self.extracted[url], hints)
-            else:
+            elif repeated or self.repeats is None:
+                # The request sent before lacks them: kept until its page is read (a request
+                # made now carries them in its meta; without the repeats middleware, who knows).
                 self.hints.setdefault(url, {}).update(hints)
-        if self.repeats is not None and self.repeats.passed_before(url):
+        if repeated:
             return None
         if self.max_listing_pages and page_number(url) > self.max_listing_pages:
             self.crawler.stats.inc_value("newshub/caps/listing_pages")  # named in the summary
