@@ -13,14 +13,23 @@ the spider found under their own name (callbacks by name, as a disk queue keeps 
 else waits as the Request itself. `pop` builds an equal Request: same URL, callback, errback,
 method, headers, meta, priority and dont_filter. The order is FIFO within a priority, like
 Scrapy's FifoMemoryQueue; the priority queue above it (SCHEDULER_PRIORITY_QUEUE) is Scrapy's.
+
+Past SCHEDULER_QUEUE_IN_MEMORY waiting entries, newer ones wait in an unlinked temporary file
+(crawler.spool.ChunkFile, in `tempfile`'s folder: TMPDIR) as pickled lists of SPILL_CHUNK,
+read back in order when the entries in memory run out: the crawl's memory no longer grows with
+the size of a hub's sitemaps. A list that cannot be written (a full disk) or pickled waits in
+memory instead, in its place in the order.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
+
+from crawler.spool import ChunkFile
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -28,6 +37,12 @@ if TYPE_CHECKING:
 
     from scrapy import Spider
     from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
+
+logger = logging.getLogger(__name__)
+
+# Entries per list written to the chunk file.
+SPILL_CHUNK = 1000
 
 # url, callback name, errback name, priority, dont_filter, flat meta items, flat headers.
 Packed = tuple[str, str | None, str | None, int, bool, tuple[Any, ...], tuple[bytes, ...]]
@@ -48,9 +63,20 @@ def _method_name(spider: Spider, method: Callable[..., Any]) -> str | None:
 class CompactFifoMemoryQueue:
     """FIFO memory queue of one priority; plain requests wait as tuples (module docstring)."""
 
-    def __init__(self, spider: Spider) -> None:
+    def __init__(
+        self, spider: Spider, in_memory: int = 0, stats: StatsCollector | None = None
+    ) -> None:
         self.spider = spider
+        self.in_memory = in_memory
+        self.stats = stats
+        # Oldest first: the head in memory, then lists of SPILL_CHUNK entries (in the chunk
+        # file, or kept as lists when they could not go there), then the newest, in memory.
         self._queue: deque[Packed | Request] = deque()
+        self._chunks: deque[tuple[int, int] | list[Packed | Request]] = deque()
+        self._tail: list[Packed | Request] = []
+        self._length = 0
+        self._spilled = ChunkFile()
+        self._disk_failed = False
         # One bytes object per header name and meta key for the whole queue.
         self._names: dict[Any, Any] = {}
         # Header name or meta key -> the string value the request pushed last had under it.
@@ -59,25 +85,73 @@ class CompactFifoMemoryQueue:
     @classmethod
     def from_crawler(cls, crawler: Crawler, key: str, *args: Any, **kwargs: Any) -> Self:
         assert crawler.spider is not None  # the scheduler opens with the spider
-        return cls(crawler.spider)
+        in_memory = crawler.settings.getint("SCHEDULER_QUEUE_IN_MEMORY")
+        return cls(crawler.spider, in_memory, crawler.stats)
 
     def push(self, request: Request) -> None:
-        self._queue.append(self._pack(request))
+        entry = self._pack(request)
+        self._length += 1
+        if not self.in_memory or (
+            len(self._queue) < self.in_memory and not self._chunks and not self._tail
+        ):
+            self._queue.append(entry)
+            return
+        self._tail.append(entry)
+        if len(self._tail) >= SPILL_CHUNK:
+            tail, self._tail = self._tail, []
+            self._chunks.append(self._spill(tail))
 
     def pop(self) -> Request | None:
-        return self._unpack(self._queue.popleft()) if self._queue else None
+        if not self._queue and not self._refill():
+            return None
+        self._length -= 1
+        return self._unpack(self._queue.popleft())
 
     def peek(self) -> Request | None:
-        return self._unpack(self._queue[0]) if self._queue else None
+        if not self._queue and not self._refill():
+            return None
+        return self._unpack(self._queue[0])
 
     def clear(self) -> None:
         self._queue.clear()
+        self._chunks.clear()
+        self._tail = []
+        self._length = 0
+        self._spilled.close()
+        self._spilled = ChunkFile()
 
     def close(self) -> None:
-        pass
+        self._spilled.close()
 
     def __len__(self) -> int:
-        return len(self._queue)
+        return self._length
+
+    def _spill(self, entries: list[Packed | Request]) -> tuple[int, int] | list[Packed | Request]:
+        """A handle on the entries in the chunk file, or the list itself if they cannot go
+        there (a Request that does not pickle, a full disk: warned about once)."""
+        if self._disk_failed:
+            return entries
+        try:
+            handle = self._spilled.store(entries)
+        except OSError as exc:
+            self._disk_failed = True
+            logger.warning("scheduler: waiting requests kept in memory, not in a file (%s)", exc)
+            return entries
+        if handle is None:
+            return entries
+        if self.stats is not None:
+            self.stats.inc_value("newshub/queue/requests_in_file", len(entries))
+        return handle
+
+    def _refill(self) -> bool:
+        """Move the oldest entries not in memory into the head; False if there are none."""
+        if self._chunks:
+            chunk = self._chunks.popleft()
+            self._queue.extend(chunk if isinstance(chunk, list) else self._spilled.load(chunk))
+        elif self._tail:
+            self._queue.extend(self._tail)
+            self._tail = []
+        return bool(self._queue)
 
     def _pack(self, request: Request) -> Packed | Request:
         if (

@@ -61,7 +61,10 @@ HTTPCACHE_ENABLED = False
 # waiting requests cost about 0.5 KB each instead of 1.6 KB or more.
 DEPTH_PRIORITY = 1
 SCHEDULER_MEMORY_QUEUE = "crawler.compact_queue.CompactFifoMemoryQueue"
-# Seen requests at 8 bytes each rather than about 80 (crawler.dupefilter).
+# Waiting requests a queue of one priority keeps in memory; newer ones wait in a temporary
+# file in lists of 1,000 until these run out (0: all in memory; crawler.compact_queue).
+SCHEDULER_QUEUE_IN_MEMORY = 2000
+# Seen requests at 8 bytes each rather than about 100 (crawler.dupefilter).
 DUPEFILTER_CLASS = "crawler.dupefilter.CompactDupeFilter"
 # Twisted's asyncio reactor, so pipelines can hand blocking work to threads with asyncio.
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -69,3 +69,55 @@ class TupleSpool:
         pending, self._pending = self._pending, []
         pickle.dump(pending, self._file, protocol=pickle.HIGHEST_PROTOCOL)
         self._file.flush()  # a full disk is told now, to this chunk's append
+
+
+class ChunkFile:
+    """Lists of picklable entries stored in a temporary file and read back, each once, in the
+    order they were stored: the middle of a long FIFO queue (crawler.compact_queue).
+
+    `store` returns a handle, or None when an entry cannot be pickled (the caller keeps the
+    list); an OSError from writing (a full disk) reaches the caller with the file as it was.
+    `load` returns the list a handle stands for. Once every stored list has been loaded the
+    file is emptied, so it is only as large as what waits in it.
+    """
+
+    def __init__(self) -> None:
+        self._file: IO[bytes] | None = None
+        self._stored = 0  # lists stored and not loaded yet
+
+    def store(self, entries: list[Any]) -> tuple[int, int] | None:
+        try:
+            data = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            return None
+        if self._file is None:
+            # Unbuffered: a write that fails leaves nothing behind to be flushed later.
+            self._file = tempfile.TemporaryFile(prefix="newshub-queue-", buffering=0)  # noqa: SIM115 (closed by close)
+        offset = self._file.seek(0, 2)
+        written = 0
+        try:
+            while written < len(data):
+                written += self._file.write(memoryview(data)[written:]) or 0
+        except OSError:
+            self._file.truncate(offset)
+            raise
+        self._stored += 1
+        return offset, len(data)
+
+    def load(self, handle: tuple[int, int]) -> list[Any]:
+        assert self._file is not None  # a handle comes from store
+        offset, size = handle
+        self._file.seek(offset)
+        entries: list[Any] = pickle.loads(self._file.read(size))
+        self._stored -= 1
+        if not self._stored:
+            self._file.seek(0)
+            self._file.truncate()
+        return entries
+
+    def close(self) -> None:
+        file, self._file = self._file, None
+        self._stored = 0
+        if file is not None:
+            with contextlib.suppress(OSError):  # a full disk: nothing left worth writing
+                file.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.spool import TupleSpool
+from crawler.spool import ChunkFile, TupleSpool
 
 
 def test_tuples_come_back_in_order_from_the_file_and_memory() -> None:
@@ -42,3 +42,32 @@ def test_a_full_disk_reaches_append(full_temp_dir: Path) -> None:
         for i in range(10_000):
             spool.append(("x" * 1000, i))
     spool.close()
+
+
+def test_chunk_file_gives_lists_back_in_order_and_empties_itself() -> None:
+    chunks = ChunkFile()
+    first, second = chunks.store([("a", 1), ("b", 2)]), chunks.store([("c", None)])
+    assert first is not None and second is not None
+    assert chunks.load(first) == [("a", 1), ("b", 2)]
+    third = chunks.store([("d", b"x")])  # stored after a load: appended
+    assert third is not None
+    assert chunks.load(second) == [("c", None)] and chunks.load(third) == [("d", b"x")]
+    assert chunks._file is not None and chunks._file.seek(0, 2) == 0  # all read: emptied
+    assert chunks.store([lambda: None]) is None  # cannot be pickled: the caller keeps it
+    chunks.close()
+
+
+def test_chunk_file_on_a_full_disk_raises_and_keeps_what_it_holds(
+    small_disk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(small_disk))
+    chunks, handles = ChunkFile(), []
+    with pytest.raises(OSError):
+        for n in range(100_000):
+            handle = chunks.store([("x" * 1000, n)] * 100)
+            assert handle is not None
+            handles.append(handle)
+    assert len(handles) > 10  # 8 MB of lists before the disk was full
+    for n, handle in enumerate(handles):
+        assert chunks.load(handle) == [("x" * 1000, n)] * 100  # whole, none torn
+    chunks.close()

@@ -11,6 +11,7 @@ from scrapy.http import HtmlResponse, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.identity import POST_ID_META as POST_ID
+from crawler.middlewares.repeats import RepeatedLinksMiddleware
 from crawler.recrawl_policy import NEXT_PAGE, SOURCE_MODIFIED
 from crawler.spiders.hub import HubSpider
 from tests.newshub_crawler import newshub_crawler
@@ -93,3 +94,14 @@ def test_hints_after_extraction_go_to_learned_with_what_was_learned_before() -> 
     list(hub.parse_rest(rest_response(1, 1)))
     assert url not in hub.hints  # nothing kept for a page that is read
     assert hub.learned[url] == ("2024-06-19T10:00:00", "2024-06-18T09:12:44+00:00")
+
+
+def test_hints_are_kept_aside_only_for_a_request_sent_without_them() -> None:
+    hub = spider()
+    hub.repeats = RepeatedLinksMiddleware(hub.crawler)  # as find_middlewares sets it
+    post, _ = list(hub.parse_rest(rest_response(1, 2)))
+    assert post.meta[POST_ID] == "7" and not hub.hints  # the request carries them
+    hub.repeats.passed.add(post.url)  # sent on: a later listing's hints wait for its page
+    again, _ = list(hub.parse_rest(rest_response(1, 2)))
+    assert again is None
+    assert hub.hints[post.url] == {POST_ID: "7", SOURCE_MODIFIED: "2024-06-19T10:00:00"}
