@@ -1,5 +1,6 @@
 """An append-only list of tuples kept in a temporary file, so a crawl's per-URL records (the
-validators of every page it fetched, written back at its end) do not grow its heap.
+validators of every page it fetched, written back at its end) do not grow its heap; and
+`ChunkFile`, the lists of waiting requests a long scheduler queue keeps out of memory.
 
 Ours rather than a library's: all it needs is append, length and one pass of reading back in
 order; `shelve` and `diskcache` are key-value stores with an index a crawl would pay for. Not
